@@ -40,9 +40,9 @@ command -v go >/dev/null || { echo "$0: the go tool is not on PATH (apt-get inst
 # name | program and arguments (the same for the C program and gobench) |
 # repetitions (0: GORT_BENCH_REPS) | goal for Go/gort at 1 P | at 2 Ps
 benchmarks=(
-    "spawn     |spawn 1000000     |0|3  |2"
+    "spawn     |spawn 100000      |0|3  |2"
     "yield     |yield 500000      |0|1  |1"
-    "parkmem   |parkmem 1000000   |2|0.5|0.5"
+    "parkmem   |parkmem 1000000   |1|0.5|0.5"
     "skynet    |skynet 1000000    |0|3  |2"
     "pingpong  |pingpong 1000000  |0|3  |2"
     "chanbuf1:1|chanbuf 1 2000000 |0|1.5|1.5"

@@ -11,6 +11,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -62,7 +63,8 @@ var epoch = time.Now()
 func now() int64 { return int64(time.Since(epoch)) }
 
 // latch is bench.h's: the last of n workers to call done stamps the
-// time; wait sleeps in short steps until then and returns the stamp.
+// time; wait sleeps in short steps until then and returns the stamp,
+// waitYielding yields instead (no timer pending).
 type latch struct{ left, end int64 }
 
 func newLatch(n int64) *latch { return &latch{left: n} }
@@ -71,6 +73,13 @@ func (l *latch) done() {
 	if atomic.AddInt64(&l.left, -1) == 0 {
 		atomic.StoreInt64(&l.end, now())
 	}
+}
+
+func (l *latch) waitYielding() int64 {
+	for atomic.LoadInt64(&l.left) > 0 {
+		runtime.Gosched()
+	}
+	return atomic.LoadInt64(&l.end)
 }
 
 func (l *latch) wait() int64 {

@@ -12,14 +12,16 @@ func yield(args []string) {
 	g := 2 * procs
 	done := newLatch(g)
 	t0 := now()
-	for i := int64(0); i < g; i++ {
-		go func() {
-			for j := int64(0); j < n; j++ {
-				runtime.Gosched()
-			}
-			done.done()
-		}()
+	yielder := func() {
+		for j := int64(0); j < n; j++ {
+			runtime.Gosched()
+		}
+		done.done()
 	}
-	t1 := done.wait()
+	for i := int64(1); i < g; i++ {
+		go yielder()
+	}
+	yielder()
+	t1 := done.waitYielding()
 	report("yield", float64(t1-t0)*float64(procs)/(float64(g)*float64(n)), "ns/op")
 }

@@ -206,7 +206,9 @@ GORT_API void gort_free(void *p) {
         memset(p, DEBUG_POISON, s->elemsize);
     if (likely((mowner *)c == atomic_load_explicit(&s->owner, memory_order_relaxed))) {
         span_freeindex(s, idx, a);
-        if (unlikely(s->list != LIST_CURRENT) && (s->list == LIST_FULL || s->allocCount == 0))
+        /* Full, or an empty partial span (a current one stays): one
+           branch, as the list's value is random from free to free. */
+        if (unlikely(s->list + (s->allocCount == 0) >= 2))
             mcache_freeslow(c, s);
         return;
     }

@@ -112,8 +112,9 @@ void memlock_reinit(memlock *l); /* in a fork child: the owner is gone */
 /* ---- spans ------------------------------------------------------------ */
 
 enum mspanstate { MSPAN_DEAD, MSPAN_FREE, MSPAN_INUSE };
-/* Which of its owner's lists holds a span in use. */
-enum mspanlist { LIST_CURRENT, LIST_PARTIAL, LIST_FULL };
+/* Which of its owner's lists holds a span in use.  The values matter:
+   gort_free tests list + (allocCount == 0) >= 2. */
+enum mspanlist { LIST_CURRENT = 0, LIST_PARTIAL = 1, LIST_FULL = 2 };
 
 #define XF_NONE   ((uintptr_t)0)
 #define XF_NOTIFY ((uintptr_t)1)
@@ -129,13 +130,11 @@ typedef struct mowner {
 } mowner;
 
 struct mspan {
+    /* The fast paths' fields, with the first bitmap word, share the first
+       cache line (records are 64-byte aligned). */
     uintptr_t base;          /* first byte */
-    uintptr_t limit;         /* end of the last object (large: base+npages*PAGE_SIZE) */
-    uintptr_t npages;
-    mspan *next, *prev;      /* owner's list, or the heap's free list */
-
-    /* Small spans (spanclass >= 2); large ones use only the fields above
-       and state.  Written by the owner alone except xfree and owner. */
+    uint64_t allocCache;     /* ~allocBits[freeindex], allocated bits cleared */
+    mowner *_Atomic owner;
     uint32_t elemsize;
     uint32_t divmul;         /* index = ((p - base) * divmul) >> 32 */
     uint16_t nelems;
@@ -145,12 +144,15 @@ struct mspan {
     uint8_t state;           /* enum mspanstate; heap lock */
     uint8_t list;            /* enum mspanlist */
     bool needzero;           /* pages may hold old data */
-    uint32_t unscav;         /* free runs: pages not released to the OS */
-    uint64_t allocCache;     /* ~allocBits[freeindex], allocated bits cleared */
-    _Atomic uintptr_t xfree; /* remote frees: block list | XF_ tag */
-    mowner *_Atomic owner;
-    mspan *xnext;            /* link on owner->xspans */
     uint64_t allocBits[BITMAP_WORDS];
+
+    /* Written by the owner alone, except xfree (remote freers). */
+    uintptr_t limit;         /* end of the last object (large: of the pages) */
+    uintptr_t npages;
+    mspan *next, *prev;      /* owner's list, or the heap's free list */
+    _Atomic uintptr_t xfree; /* remote frees: block list | XF_ tag */
+    mspan *xnext;            /* link on owner->xspans */
+    uint32_t unscav;         /* free runs: pages not released to the OS */
 };
 
 static inline uint8_t spanclass_of(uint32_t sizeclass, bool noscan) {
@@ -198,6 +200,10 @@ uintptr_t span_xtake(mspan *s, bool clearqueued); /* take the xfree list; keeps 
                                                      except QUEUED if clearqueued */
 void span_reclaim(mspan *s, uintptr_t list);      /* free a taken list's blocks */
 bool span_setnotify(mspan *s);             /* false: remote frees arrived */
+/* True if s's remote list holds blocks (a plain load: the owner's hint). */
+static inline bool span_hasxfree(mspan *s) {
+    return (atomic_load_explicit(&s->xfree, memory_order_relaxed) & ~XF_TAGMASK) != 0;
+}
 bool span_isqueued(mspan *s);
 void span_xpush(mspan *s, void *p);        /* remote free */
 
@@ -239,8 +245,25 @@ extern memlock mcache_poollock;                      /* the pool and list of mca
 extern mcache *mcache_all;                         /* every live mcache; pool lock */
 extern _Atomic uint64_t mcache_deadxfrees;         /* remote frees of dead caches */
 
-void list_insert(mspan **head, mspan *s);
-void list_remove(mspan **head, mspan *s);
+/* Doubly linked span lists: an owner's partial and full spans, the
+   heap's free runs. */
+static inline void list_insert(mspan **head, mspan *s) {
+    s->prev = NULL;
+    s->next = *head;
+    if (*head)
+        (*head)->prev = s;
+    *head = s;
+}
+
+static inline void list_remove(mspan **head, mspan *s) {
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        *head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->next = s->prev = NULL;
+}
 
 void mcentral_init(mcentral *ct, uint8_t spc);
 mspan *mcentral_cachespan(mcentral *ct, mowner *newowner); /* NULL: out of memory */

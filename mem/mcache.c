@@ -58,9 +58,8 @@ void *mcache_nextfree(mcache *c, uint8_t spc) {
         for (;;) {
             if (s->allocCache || span_nextword(s))
                 goto have;
-            uintptr_t xl = span_xtake(s, false);
-            if (xl) {
-                span_reclaim(s, xl);
+            if (span_hasxfree(s)) {
+                span_reclaim(s, span_xtake(s, false));
                 continue;
             }
             if (span_setnotify(s))
@@ -77,7 +76,8 @@ void *mcache_nextfree(mcache *c, uint8_t spc) {
         return NULL;
     }
     /* A partial span has allocCount < nelems, so it has a free bit. */
-    span_reclaim(s, span_xtake(s, false));
+    if (span_hasxfree(s))
+        span_reclaim(s, span_xtake(s, false));
     if (!s->allocCache && !span_nextword(s))
         mthrow("partial span without a free object", (void *)s->base);
 have:
@@ -86,7 +86,14 @@ have:
 }
 
 void mcache_freeslow(mcache *c, mspan *s) {
-    spanlists_place(&c->lists[s->spanclass], s);
+    spanlists *l = &c->lists[s->spanclass];
+    if (s->list == LIST_FULL && s->allocCount > 0) { /* the common case */
+        list_remove(&l->full, s);
+        list_insert(&l->partial, s);
+        s->list = LIST_PARTIAL;
+        return;
+    }
+    spanlists_place(l, s);
 }
 
 /* ---- creation and destruction ---------------------------------------- */

@@ -51,7 +51,7 @@ static mspan *span_new(void) {
         if (!s)
             mthrow("out of memory allocating span metadata", NULL);
     }
-    memset(s, 0, offsetof(mspan, allocBits));
+    memset(s, 0, sizeof *s);
     return s;
 }
 

@@ -119,25 +119,7 @@ void span_xpush(mspan *s, void *p) {
     }
 }
 
-/* ---- span lists (an owner's partial and full spans, the heap's runs) -- */
-
-void list_insert(mspan **head, mspan *s) {
-    s->prev = NULL;
-    s->next = *head;
-    if (*head)
-        (*head)->prev = s;
-    *head = s;
-}
-
-void list_remove(mspan **head, mspan *s) {
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        *head = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    s->next = s->prev = NULL;
-}
+/* ---- an owner's partial and full spans ------------------------------- */
 
 void spanlists_place(spanlists *l, mspan *s) {
     if (s->list == LIST_CURRENT)

@@ -130,29 +130,31 @@ typedef struct mowner {
 } mowner;
 
 struct mspan {
-    /* The fast paths' fields, with the first bitmap word, share the first
-       cache line (records are 64-byte aligned). */
+    /* Read by every free, written only when the span is set up or changes
+       hands: a remote freer's reads do not bounce the owner's lines. */
     uintptr_t base;          /* first byte */
-    uint64_t allocCache;     /* ~allocBits[freeindex], allocated bits cleared */
     mowner *_Atomic owner;
     uint32_t elemsize;
     uint32_t divmul;         /* index = ((p - base) * divmul) >> 32 */
     uint16_t nelems;
-    uint16_t allocCount;
-    uint16_t freeindex;      /* the allocBits word allocCache mirrors */
     uint8_t spanclass;
     uint8_t state;           /* enum mspanstate; heap lock */
-    uint8_t list;            /* enum mspanlist */
     bool needzero;           /* pages may hold old data */
-    uint64_t allocBits[BITMAP_WORDS];
-
-    /* Written by the owner alone, except xfree (remote freers). */
+    uint32_t unscav;         /* free runs: pages not released to the OS */
     uintptr_t limit;         /* end of the last object (large: of the pages) */
     uintptr_t npages;
+
+    /* The owner's: the fast paths' state and the bitmap. */
+    _Alignas(64) uint64_t allocCache; /* ~allocBits[freeindex], allocated bits cleared */
+    uint16_t allocCount;
+    uint16_t freeindex;      /* the allocBits word allocCache mirrors */
+    uint8_t list;            /* enum mspanlist */
     mspan *next, *prev;      /* owner's list, or the heap's free list */
-    _Atomic uintptr_t xfree; /* remote frees: block list | XF_ tag */
+    uint64_t allocBits[BITMAP_WORDS];
+
+    /* Remote freers' CAS target, on a line of its own. */
+    _Alignas(64) _Atomic uintptr_t xfree; /* block list | XF_ tag */
     mspan *xnext;            /* link on owner->xspans */
-    uint32_t unscav;         /* free runs: pages not released to the OS */
 };
 
 static inline uint8_t spanclass_of(uint32_t sizeclass, bool noscan) {
@@ -220,8 +222,9 @@ typedef struct spanlists {
 void spanlists_place(spanlists *l, mspan *s);
 
 typedef struct mcache {
-    mowner own;                            /* first: (mowner *)c == &c->own */
-    mspan *alloc[NUM_SPAN_CLASSES];        /* current span per class */
+    mowner own;                            /* first: (mowner *)c == &c->own; its
+                                              line is remote freers' */
+    _Alignas(64) mspan *alloc[NUM_SPAN_CLASSES]; /* current span per class */
     spanlists lists[NUM_SPAN_CLASSES];
     _Atomic uint64_t xfrees;               /* remote frees made from this cache */
     struct mcache *poolnext, *allnext, *allprev;

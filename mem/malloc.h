@@ -36,8 +36,8 @@
  *                        idle pages back to the OS.
  *
  * A span's allocation state is a bitmap (allocBits, bit set = allocated)
- * plus allocCache: the complement of the allocBits word at freeindex, so
- * the fast path allocates with one count-trailing-zeros on a register-sized
+ * plus allocCache, the free bits of one bitmap word (freeindex), so the
+ * fast path allocates with one count-trailing-zeros on a register-sized
  * word (span.c).  allocCount counts objects allocated and not yet given
  * back to the bitmap.
  *
@@ -145,9 +145,10 @@ struct mspan {
     uintptr_t npages;
 
     /* The owner's: the fast paths' state and the bitmap. */
-    _Alignas(64) uint64_t allocCache; /* ~allocBits[freeindex], allocated bits cleared */
+    _Alignas(64) uint64_t allocCache; /* free bits of word freeindex (Go's) */
+    uintptr_t curbase;       /* address of object freeindex * 64 */
     uint16_t allocCount;
-    uint16_t freeindex;      /* the allocBits word allocCache mirrors */
+    uint16_t freeindex;      /* the bitmap word allocCache stands for */
     uint8_t list;            /* enum mspanlist */
     mspan *next, *prev;      /* owner's list, or the heap's free list */
     uint64_t allocBits[BITMAP_WORDS];
@@ -178,26 +179,29 @@ static inline void *span_alloccache(mspan *s) {
     uint64_t cache = s->allocCache;
     unsigned bit = (unsigned)__builtin_ctzll(cache);
     s->allocCache = cache & (cache - 1);
-    s->allocBits[s->freeindex] |= 1ull << bit;
     s->allocCount++;
-    return (void *)(s->base + ((uintptr_t)s->freeindex * 64 + bit) * s->elemsize);
+    return (void *)(s->curbase + (uintptr_t)bit * s->elemsize);
 }
 
 /* Gives object idx (at p) back to the bitmap; the owner's local free. */
 static inline void span_freeindex(mspan *s, uint32_t idx, uintptr_t p) {
     uint32_t w = idx / 64;
     uint64_t bit = 1ull << (idx % 64);
-    if (unlikely(!(s->allocBits[w] & bit)))
+    /* Word freeindex lives in allocCache, inverted: pick the word and its
+       polarity without a branch (w == freeindex is random). */
+    bool incache = w == s->freeindex;
+    uint64_t *wp = incache ? &s->allocCache : &s->allocBits[w];
+    uint64_t flip = -(uint64_t)incache;
+    uint64_t allocated = *wp ^ flip;
+    if (unlikely(!(allocated & bit)))
         mthrow("double free", (void *)p);
-    s->allocBits[w] &= ~bit;
+    *wp = (allocated & ~bit) ^ flip;
     s->allocCount--;
-    if (w == s->freeindex)
-        s->allocCache |= bit;
 }
 
 /* span.c: the bitmap */
 void span_initsmall(mspan *s, uint8_t spc);
-bool span_nextword(mspan *s);              /* reload allocCache; false: span full */
+bool span_nextword(mspan *s);              /* next word with a free bit; false: full */
 uintptr_t span_xtake(mspan *s, bool clearqueued); /* take the xfree list; keeps the tag
                                                      except QUEUED if clearqueued */
 void span_reclaim(mspan *s, uintptr_t list);      /* free a taken list's blocks */

@@ -4,14 +4,14 @@
  *
  * allocBits has one bit per object, set while the object is allocated; the
  * bits past nelems in the last word are set at init so they never look
- * free.  allocCache is ~allocBits[freeindex] with the bits the fast path
- * has handed out cleared (the fast path also sets them in allocBits, so a
- * bit is never free in one and allocated in the other for the word the
- * cache mirrors).  A local free of an object in that word sets its cache
- * bit again, so it is reused at once; a free elsewhere is seen when the scan
- * reaches its word.  When the cache is empty span_nextword moves to the next
- * word with a free bit, wrapping once around the span, and reports the span
- * full when allocCount == nelems.
+ * free.  One word, freeindex, is held in allocCache instead, inverted (a
+ * set bit is a free object, as in Go): while it is there allocBits[freeindex]
+ * is stale, so the fast path touches only allocCache.  A local free of an
+ * object in that word sets its cache bit again, so it is reused at once;
+ * a free elsewhere clears its allocBits bit and is seen when the scan
+ * reaches its word.  When the cache is empty span_nextword writes it back
+ * and moves to the next word with a free bit, wrapping once around the
+ * span; the span is full when allocCount == nelems.
  *
  * The xfree word: a LIFO of blocks freed by threads that do not own the
  * span, the next pointer in each block's first word, and the two-bit tag
@@ -38,6 +38,7 @@ void span_initsmall(mspan *s, uint8_t spc) {
         s->allocBits[nwords - 1] = ~0ull << (s->nelems % 64);
     s->freeindex = 0;
     s->allocCache = ~s->allocBits[0];
+    s->curbase = s->base;
     if (mem_debug)
         memset((void *)s->base, DEBUG_POISON, s->npages * PAGE_SIZE);
     atomic_store_explicit(&s->xfree, XF_NONE, memory_order_relaxed);
@@ -49,11 +50,13 @@ bool span_nextword(mspan *s) {
         return false;
     uint32_t nwords = (s->nelems + 63u) / 64u;
     uint32_t w = s->freeindex;
+    s->allocBits[w] = ~s->allocCache;
     for (uint32_t i = 0; i < nwords; i++) {
         w = w + 1 == nwords ? 0 : w + 1;
         if (~s->allocBits[w]) {
             s->freeindex = (uint16_t)w;
             s->allocCache = ~s->allocBits[w];
+            s->curbase = s->base + (uintptr_t)w * 64 * s->elemsize;
             return true;
         }
     }

@@ -222,8 +222,12 @@ typedef struct spanlists {
 
 /* s's remote blocks are back in its bitmap: move it to the list its
    allocCount says, set it aside (NOTIFY) if full, and give it back to the
-   heap if empty and not current. */
-void spanlists_place(spanlists *l, mspan *s);
+   heap if empty and not current - unless keep and the class has fewer than
+   KEEP_PARTIAL partial spans: a cache keeps those, so that a class whose
+   objects are freed in bursts (a consumer thread freeing a batch) does not
+   take the heap lock twice per span. */
+#define KEEP_PARTIAL 4
+void spanlists_place(spanlists *l, mspan *s, bool keep);
 
 typedef struct mcache {
     mowner own;                            /* first: (mowner *)c == &c->own; its
@@ -246,6 +250,7 @@ extern __thread mcache *tls_mcache __attribute__((tls_model("initial-exec")));
 
 void *mcache_nextfree(mcache *c, uint8_t spc);     /* refill and allocate */
 void mcache_freeslow(mcache *c, mspan *s);         /* local free left s full/empty */
+void mcache_trim(mcache *c);                       /* free the empty spans it keeps */
 mcache *mcache_thread(void);                       /* create this thread's cache */
 void mcache_initkey(void);                         /* mem_init: the thread-exit hook */
 extern memlock mcache_poollock;                      /* the pool and list of mcaches */

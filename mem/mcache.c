@@ -44,7 +44,7 @@ static void drain(mcache *c) {
     while (s) {
         mspan *next = s->xnext;
         span_reclaim(s, span_xtake(s, true));
-        spanlists_place(&c->lists[s->spanclass], s);
+        spanlists_place(&c->lists[s->spanclass], s, true);
         s = next;
     }
 }
@@ -93,7 +93,19 @@ void mcache_freeslow(mcache *c, mspan *s) {
         s->list = LIST_PARTIAL;
         return;
     }
-    spanlists_place(l, s);
+    spanlists_place(l, s, true);
+}
+
+void mcache_trim(mcache *c) {
+    for (int spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
+        for (mspan *s = c->lists[spc].partial, *next; s; s = next) {
+            next = s->next;
+            if (s->allocCount == 0 && !span_isqueued(s)) {
+                list_remove(&c->lists[spc].partial, s);
+                mheap_free(s);
+            }
+        }
+    }
 }
 
 /* ---- creation and destruction ---------------------------------------- */

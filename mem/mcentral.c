@@ -26,7 +26,7 @@ static void drain(mcentral *ct) {
     while (s) {
         mspan *next = s->xnext;
         span_reclaim(s, span_xtake(s, true));
-        spanlists_place(&ct->lists, s);
+        spanlists_place(&ct->lists, s, false);
         s = next;
     }
 }
@@ -57,7 +57,7 @@ void mcentral_take(mcentral *ct, mspan *s) {
     span_reclaim(s, span_xtake(s, true));
     s->list = LIST_PARTIAL;
     list_insert(&ct->lists.partial, s);
-    spanlists_place(&ct->lists, s);
+    spanlists_place(&ct->lists, s, false);
     memlock_unlock(&ct->lock);
 }
 
@@ -67,7 +67,7 @@ void mcentral_flush(mcentral *ct) {
     for (mspan *s = ct->lists.partial, *next; s; s = next) {
         next = s->next;
         span_reclaim(s, span_xtake(s, false));
-        spanlists_place(&ct->lists, s);
+        spanlists_place(&ct->lists, s, false);
     }
     memlock_unlock(&ct->lock);
 }

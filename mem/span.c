@@ -124,11 +124,19 @@ void span_xpush(mspan *s, void *p) {
 
 /* ---- an owner's partial and full spans ------------------------------- */
 
-void spanlists_place(spanlists *l, mspan *s) {
+/* True if l's partial list has fewer than n spans besides s. */
+static bool fewpartial(spanlists *l, mspan *s, int n) {
+    for (mspan *p = l->partial; p; p = p->next)
+        if (p != s && --n == 0)
+            return false;
+    return true;
+}
+
+void spanlists_place(spanlists *l, mspan *s, bool keep) {
     if (s->list == LIST_CURRENT)
         return;
     for (;;) {
-        if (s->allocCount == 0 && !span_isqueued(s)) {
+        if (s->allocCount == 0 && !span_isqueued(s) && !(keep && fewpartial(l, s, KEEP_PARTIAL))) {
             list_remove(s->list == LIST_FULL ? &l->full : &l->partial, s);
             mheap_free(s);
             return;

@@ -246,7 +246,7 @@ Test(mem_heap, spans_return_to_heap_when_empty) {
     cr_assert_geq(spans, N / 32);
     for (int i = 0; i < N; i++)
         gort_free(p[i]);
-    cr_assert_leq(class_spans(sc), 1, "only the current span may stay");
+    cr_assert_leq(class_spans(sc), 1 + KEEP_PARTIAL, "only the current span and a few empty ones may stay");
     for (int i = 0; i < N; i++)
         p[i] = gort_malloc(256);
     cr_assert_eq(class_spans(sc), spans, "refilled from the heap again");

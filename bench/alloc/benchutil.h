@@ -37,11 +37,23 @@ static inline long arg_ops(int argc, char **argv, long dflt) {
     return n;
 }
 
-/* One line run.sh parses: name, ns per operation, peak RSS in KiB. */
-static inline void report(const char *name, long ops, int64_t ns) {
+/* CPU time (user + system) of the whole process so far. */
+static inline int64_t cpu_ns(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("%s ns/op %.2f maxrss_kb %ld\n", name, (double)ns / (double)ops, ru.ru_maxrss);
+    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+           ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+/* One line run.sh parses: name, CPU ns per operation (all threads; robust
+   on a machine shared with other work), wall ns per operation, peak RSS
+   in KiB.  cpu0 is cpu_ns() at the start of the timed part. */
+static inline void report(const char *name, long ops, int64_t wall, int64_t cpu0) {
+    int64_t cpu = cpu_ns() - cpu0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("%s cpu_ns/op %.2f wall_ns/op %.2f maxrss_kb %ld\n", name, (double)cpu / (double)ops,
+           (double)wall / (double)ops, ru.ru_maxrss);
 }
 
 #endif

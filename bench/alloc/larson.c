@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
             ls[i].slot[k] = malloc(16 + (uint64_t)k * 7 % 1009);
     }
     pthread_t t[THREADS];
-    int64_t t0 = now_ns();
+    int64_t t0 = now_ns(), c0 = cpu_ns();
     for (int i = 0; i < THREADS; i++)
         if (pthread_create(&t[i], NULL, lineage_run, &ls[i]) != 0)
             return 1;
@@ -60,6 +60,6 @@ int main(int argc, char **argv) {
     for (int i = 0; i < THREADS; i++)
         for (int k = 0; k < SLOTS; k++)
             free(ls[i].slot[k]);
-    report("larson", gens * THREADS * ROUNDS, ns);
+    report("larson", gens * THREADS * ROUNDS, ns, c0);
     return 0;
 }

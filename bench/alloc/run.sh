@@ -5,8 +5,10 @@
 # under glibc's malloc, jemalloc, tcmalloc_minimal and mimalloc (Debian's,
 # via LD_PRELOAD) and gort (BUILD_DIR/mem/preload/libgort-malloc.so), all
 # in this one run, RUNS times each (default 3), interleaved, and prints the
-# median ns/op and the largest peak RSS per allocator, then gort's ratio to
-# the best of the others (below 1.00: gort is faster).
+# median CPU ns/op (user + system time of all threads, per operation: what
+# the allocator costs, robust on a machine shared with other work), the
+# median wall ns/op and the largest peak RSS per allocator, then gort's
+# ratios to the best of the others (below 1.00: gort is faster).
 #
 # Installs the three Debian packages with apt-get when they are missing
 # (as root).  Set ALLOC_OPS_<bench>=N to change a benchmark's operations.
@@ -47,7 +49,7 @@ preload_of() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '%-8s %-9s %10s %12s\n' bench alloc "ns/op" "peak RSS kB"
+printf '%-8s %-9s %12s %12s %12s\n' bench alloc "cpu ns/op" "wall ns/op" "peak RSS kB"
 for b in st xthread larson; do
     eval "ops=\${ALLOC_OPS_$b:-}"
     for r in $(seq "$runs"); do
@@ -56,19 +58,23 @@ for b in st xthread larson; do
         done
     done
     for a in $allocs; do
-        # lines: "NAME ns/op X maxrss_kb Y"; median X, max Y
-        med=$(awk '{print $3}' "$tmp/$b.$a" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-        rss=$(awk '{print $5}' "$tmp/$b.$a" | sort -g | tail -1)
-        echo "$b $a $med $rss" >>"$tmp/table"
-        printf '%-8s %-9s %10s %12s\n' "$b" "$a" "$med" "$rss"
+        # lines: "NAME cpu_ns/op C wall_ns/op W maxrss_kb R"
+        cpu=$(awk '{print $3}' "$tmp/$b.$a" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+        wall=$(awk '{print $5}' "$tmp/$b.$a" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+        rss=$(awk '{print $7}' "$tmp/$b.$a" | sort -g | tail -1)
+        echo "$b $a $cpu $wall $rss" >>"$tmp/table"
+        printf '%-8s %-9s %12s %12s %12s\n' "$b" "$a" "$cpu" "$wall" "$rss"
     done
 done
 echo
-printf '%-8s %28s %28s\n' bench "gort / best other (ns/op)" "gort / mimalloc (peak RSS)"
+printf '%-8s %-24s %-24s %s\n' bench "gort/best (cpu ns/op)" "gort/best (wall ns/op)" "gort/mimalloc (RSS)"
 for b in st xthread larson; do
     awk -v b="$b" '$1 == b {
-        if ($2 == "gort") { g = $3; grss = $4 }
-        else { if (best == "" || $3 < best) { best = $3; who = $2 } }
-        if ($2 == "mimalloc") mrss = $4
-    } END { printf "%-8s %20.2f (%-8s) %27.2f\n", b, g / best, who, grss / mrss }' "$tmp/table"
+        if ($2 == "gort") { gc = $3; gw = $4; grss = $5 }
+        else {
+            if (bc == "" || $3 < bc) { bc = $3; wc = $2 }
+            if (bw == "" || $4 < bw) { bw = $4; ww = $2 }
+        }
+        if ($2 == "mimalloc") mrss = $5
+    } END { printf "%-8s %5.2f (%-9s)        %5.2f (%-9s)        %5.2f\n", b, gc / bc, wc, gw / bw, ww, grss / mrss }' "$tmp/table"
 done

@@ -8,7 +8,7 @@ int main(int argc, char **argv) {
     enum { SLOTS = 1000 };
     static char *slot[SLOTS];
     uint64_t s = 88172645463325252ull;
-    int64_t t0 = now_ns();
+    int64_t t0 = now_ns(), c0 = cpu_ns();
     for (long i = 0; i < ops; i++) {
         uint64_t r = xorshift(&s);
         unsigned k = (unsigned)(r % SLOTS);
@@ -23,6 +23,6 @@ int main(int argc, char **argv) {
     int64_t t = now_ns() - t0;
     for (unsigned k = 0; k < SLOTS; k++)
         free(slot[k]);
-    report("st", ops, t);
+    report("st", ops, t, c0);
     return 0;
 }

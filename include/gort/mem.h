@@ -63,7 +63,9 @@ typedef struct gort_memstats {
 GORT_API void gort_read_memstats(gort_memstats *ms);
 
 /* debug.FreeOSMemory: takes back blocks freed remotely into spans no cache
-   owns, returns empty spans to the heap and releases every idle page. */
+   owns, returns empty spans (those no cache owns, and the ones the calling
+   thread's cache keeps in reserve) to the heap and releases every idle
+   page to the OS. */
 GORT_API void gort_free_os_memory(void);
 
 #ifdef __cplusplus

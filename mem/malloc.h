@@ -189,9 +189,9 @@ static inline void span_freeindex(mspan *s, uint32_t idx, uintptr_t p) {
     uint64_t bit = 1ull << (idx % 64);
     /* Word freeindex lives in allocCache, inverted: pick the word and its
        polarity without a branch (w == freeindex is random). */
-    bool incache = w == s->freeindex;
-    uint64_t *wp = incache ? &s->allocCache : &s->allocBits[w];
-    uint64_t flip = -(uint64_t)incache;
+    uint64_t flip = -(uint64_t)(w == s->freeindex);
+    uintptr_t inbits = (uintptr_t)&s->allocBits[w], incache = (uintptr_t)&s->allocCache;
+    uint64_t *wp = (uint64_t *)(inbits ^ ((inbits ^ incache) & flip)); /* a select, not a jump */
     uint64_t allocated = *wp ^ flip;
     if (unlikely(!(allocated & bit)))
         mthrow("double free", (void *)p);

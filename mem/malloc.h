@@ -7,7 +7,7 @@
  * Memory comes from the OS in 64 MiB arenas (mem_linux.c is the only file
  * that calls mmap/madvise).  An arena is cut into 8 KiB pages; a run of
  * pages in use is an mspan.  Each arena has a heapArena record whose spans[]
- * maps every page to its mspan, and mheap.arenas[] maps an address's arena
+ * maps every page to its mspan, and mheap_arenas[] maps an address's arena
  * number to its heapArena, so free() finds a pointer's span in O(1) with no
  * header in front of the block.  An address whose arena gort never mapped,
  * or whose page holds no span in use, is not gort's (a fatal error).
@@ -61,12 +61,13 @@
  *   QUEUED  the span is on (or being pushed onto) its owner's queue.  Until
  *           the owner pops it, it stays with that owner and in the heap.
  *
- * A span whose last object is freed goes back to the heap (unless it is a
- * cache's current span); its pages are coalesced with free neighbours and
+ * A span whose last object is freed goes back to the heap, unless it is a
+ * cache's current span or one of the few empty spans a cache keeps per
+ * class (KEEP_PARTIAL); its pages are coalesced with free neighbours and
  * released to the OS by the scavenger's policy (mheap.c).
  *
- * Lock order: mcentral.lock, then mheap.lock.  mcache.c's cache pool lock
- * is taken alone.
+ * Lock order: mcache_poollock, then mcentral.lock, then mheap.lock (fork
+ * takes them all in that order).
  */
 #ifndef GORT_MEM_MALLOC_H
 #define GORT_MEM_MALLOC_H

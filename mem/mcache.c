@@ -15,7 +15,8 @@
  *      get a fresh one from the heap).
  * A local free that leaves a full span with a free object moves it to
  * partial; one that empties a span that is not current gives it to the
- * heap (mcache_freeslow).
+ * heap, unless the class has fewer than KEEP_PARTIAL partial spans
+ * (mcache_freeslow, spanlists_place).
  *
  * Destroy hands every span to its mcentral.  A span tagged QUEUED is on,
  * or about to be pushed onto, this cache's queue by a remote freer that

@@ -267,3 +267,50 @@ Test(mem_xthread, thread_churn) {
     gort_read_memstats(&ms);
     cr_assert_leq(ms.nmcache, 2);
 }
+
+/* All to all: threads swap blocks through shared slots, so each frees
+   blocks any other allocated - also while that one's cache is being
+   destroyed at thread exit (rounds of 4 threads); contents are checked. */
+enum { A2A_SLOTS = 4096 };
+static unsigned char *_Atomic a2a[A2A_SLOTS];
+
+static void *swapper(void *arg) {
+    uint64_t x = 0x9e3779b97f4a7c15ull * ((uintptr_t)arg + 1);
+    for (long i = 0; i < SCALED(100000); i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t n = 8 + (x >> 20) % ((x & 15) == 0 ? 40000 : 700);
+        unsigned char *p = gort_malloc(n);
+        size_t fill = n < 64 ? n : 64;
+        memset(p, (unsigned char)n, fill);
+        *(size_t *)p = n;
+        unsigned char *old = atomic_exchange(&a2a[(x >> 8) % A2A_SLOTS], p);
+        if (old) {
+            size_t m = *(size_t *)old;
+            for (size_t j = sizeof m; j < (m < 64 ? m : 64); j++)
+                cr_assert_eq(old[j], (unsigned char)m, "block of %zu corrupted at %zu", m, j);
+            gort_free(old);
+        }
+    }
+    return NULL;
+}
+
+Test(mem_xthread, all_to_all_with_exits, .timeout = 60) {
+    for (int round = 0; round < 4; round++) {
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++)
+            pthread_create(&t[i], NULL, swapper, (void *)(uintptr_t)(round * 4 + i));
+        for (int i = 0; i < 4; i++)
+            pthread_join(t[i], NULL);
+    }
+    for (int i = 0; i < A2A_SLOTS; i++)
+        gort_free(atomic_exchange(&a2a[i], NULL));
+    gort_free_os_memory();
+    gort_memstats ms;
+    gort_read_memstats(&ms);
+    cr_assert_gt(ms.xfrees, 0);
+    cr_assert_eq(ms.nlarge, 0);
+    cr_assert_eq(ms.heap_inuse, 0, "all blocks freed, all caches gone: %lu bytes in use",
+                 (unsigned long)ms.heap_inuse);
+}

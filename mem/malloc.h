@@ -259,22 +259,20 @@ extern mcache *mcache_all;                         /* every live mcache; pool lo
 extern _Atomic uint64_t mcache_deadxfrees;         /* remote frees of dead caches */
 
 /* Doubly linked span lists: an owner's partial and full spans, the
-   heap's free runs. */
+   heap's free runs.  The ends are handled with selects into a scratch
+   word, not branches: which end a span is at is random. */
 static inline void list_insert(mspan **head, mspan *s) {
+    mspan *scratch, *h = *head;
     s->prev = NULL;
-    s->next = *head;
-    if (*head)
-        (*head)->prev = s;
+    s->next = h;
+    *(h ? &h->prev : &scratch) = s;
     *head = s;
 }
 
 static inline void list_remove(mspan **head, mspan *s) {
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        *head = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
+    mspan *scratch;
+    *(s->prev ? &s->prev->next : head) = s->next;
+    *(s->next ? &s->next->prev : &scratch) = s->prev;
     s->next = s->prev = NULL;
 }
 

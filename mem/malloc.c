@@ -67,29 +67,45 @@ static void *enomem(void) {
 
 /* ---- the debug option ------------------------------------------------ */
 
-static void debugcheck(void *p, size_t n) {
+/* Checks that p's block still holds the poison gort_free put there. */
+static void *debugcheck(void *p, size_t n) {
     const unsigned char *b = p;
     for (size_t i = sizeof(void *); i < n; i++)
         if (b[i] != DEBUG_POISON)
             mthrow("write to freed block", p);
+    return p;
 }
 
 /* ---- allocation ------------------------------------------------------ */
 
+/* The slow parts of malloc_small, out of line so that the fast path needs
+   no stack frame: every exit from it is a return or a tail call. */
+static __attribute__((noinline)) void *malloc_refill(mcache *c, uint8_t spc) {
+    void *p = mcache_nextfree(c, spc);
+    if (!p)
+        return enomem();
+    return mem_debug ? debugcheck(p, class_to_size[spanclass_sizeclass(spc)]) : p;
+}
+
+static void *malloc_small(size_t n, bool noscan);
+
+static __attribute__((noinline)) void *malloc_nocache(size_t n, bool noscan) {
+    if (!mcache_thread())
+        return enomem();
+    return malloc_small(n, noscan);
+}
+
 static inline void *malloc_small(size_t n, bool noscan) {
     mcache *c = tls_mcache;
-    if (unlikely(!c) && !(c = mcache_thread()))
-        return enomem();
+    if (unlikely(!c))
+        return malloc_nocache(n, noscan);
     uint8_t spc = spanclass_of(size_to_class(n), noscan);
     mspan *s = c->alloc[spc];
-    void *p;
-    if (likely(s->allocCache)) {
-        p = span_alloccache(s);
-    } else if (!(p = mcache_nextfree(c, spc))) {
-        return enomem();
-    }
+    if (unlikely(!s->allocCache))
+        return malloc_refill(c, spc);
+    void *p = span_alloccache(s);
     if (unlikely(mem_debug))
-        debugcheck(p, class_to_size[spanclass_sizeclass(spc)]);
+        return debugcheck(p, s->elemsize);
     return p;
 }
 
@@ -184,40 +200,58 @@ static inline mspan *blockspan(const void *p, const char *what) {
     return s;
 }
 
-GORT_API void gort_free(void *p) {
-    if (!p)
-        return;
-    uintptr_t a = (uintptr_t)p;
-    mspan *s = spanof(a);
-    if (unlikely(!s))
-        badpointer(p, "free");
-    mcache *c = tls_mcache;
-    if (unlikely(s->spanclass < 2)) {
-        if (!isblock(s, a))
-            badpointer(p, "free");
-        mheap_free(s);
-        return;
-    }
-    uint32_t idx = span_objindex(s, a);
-    if (unlikely(s->state != MSPAN_INUSE || idx >= s->nelems ||
-                 s->base + (uintptr_t)idx * s->elemsize != a))
-        badpointer(p, "free");
-    if (unlikely(mem_debug))
-        memset(p, DEBUG_POISON, s->elemsize);
-    if (likely((mowner *)c == atomic_load_explicit(&s->owner, memory_order_relaxed))) {
-        span_freeindex(s, idx, a);
-        /* Full, or an empty partial span (a current one stays): one
-           branch, as the list's value is random from free to free. */
-        if (unlikely(s->list + (s->allocCount == 0) >= 2))
-            mcache_freeslow(c, s);
-        return;
-    }
-    span_xpush(s, p);
+static __attribute__((noinline)) void free_remote(mcache *c, mspan *s, void *p) {
     if (c)
         atomic_store_explicit(&c->xfrees, atomic_load_explicit(&c->xfrees, memory_order_relaxed) + 1,
                               memory_order_relaxed);
     else
         atomic_fetch_add_explicit(&mcache_deadxfrees, 1, memory_order_relaxed);
+    span_xpush(s, p);
+}
+
+/* Everything gort_free's fast path leaves: NULL, large objects, the debug
+   option, and pointers that are not gort's blocks. */
+static __attribute__((noinline)) void free_slow(void *p) {
+    if (!p)
+        return;
+    mspan *s = blockspan(p, "free");
+    if (s->spanclass < 2) {
+        mheap_free(s);
+        return;
+    }
+    memset(p, DEBUG_POISON, s->elemsize); /* mem_debug */
+    mcache *c = tls_mcache;
+    if ((mowner *)c == atomic_load_explicit(&s->owner, memory_order_relaxed)) {
+        span_freeindex(s, span_objindex(s, (uintptr_t)p), (uintptr_t)p);
+        if (s->list + (s->allocCount == 0) >= 2)
+            mcache_freeslow(c, s);
+    } else {
+        free_remote(c, s, p);
+    }
+}
+
+GORT_API void gort_free(void *p) {
+    uintptr_t a = (uintptr_t)p;
+    mspan *s = spanof(a); /* NULL for NULL: gort never maps page 0 */
+    /* spanclass >= 2 only while a small span is in use (mheap.c clears it
+       when a span is freed). */
+    if (unlikely(!s || s->spanclass < 2 || mem_debug)) {
+        free_slow(p);
+        return;
+    }
+    uint32_t idx = span_objindex(s, a);
+    if (unlikely(idx >= s->nelems || s->base + (uintptr_t)idx * s->elemsize != a))
+        badpointer(p, "free");
+    mcache *c = tls_mcache;
+    if (unlikely((mowner *)c != atomic_load_explicit(&s->owner, memory_order_relaxed))) {
+        free_remote(c, s, p);
+        return;
+    }
+    span_freeindex(s, idx, a);
+    /* Full, or an empty partial span (a current one stays): one branch,
+       as the list's value is random from free to free. */
+    if (unlikely(s->list + (s->allocCount == 0) >= 2))
+        mcache_freeslow(c, s);
 }
 
 GORT_API size_t gort_usable_size(const void *p) {

@@ -142,6 +142,7 @@ static mspan *freelist_find(uintptr_t npages) {
    on either side. */
 static void addrun(mspan *s) {
     s->state = MSPAN_FREE;
+    s->spanclass = 0; /* gort_free's fast path takes spanclass >= 2 as "small, in use" */
     mheap_.pagesfree += s->npages;
     uintptr_t prev = s->base - 1;
     mspan *p = spanof(prev);

@@ -314,3 +314,36 @@ Test(mem_xthread, all_to_all_with_exits, .timeout = 60) {
     cr_assert_eq(ms.heap_inuse, 0, "all blocks freed, all caches gone: %lu bytes in use",
                  (unsigned long)ms.heap_inuse);
 }
+
+/* A thread's spans go to the mcentral when it exits; the next cache that
+   needs that class takes those partial spans before asking the heap. */
+static void *half_and_exit(void *arg) {
+    void **p = arg;
+    for (int i = 0; i < NB; i++)
+        p[i] = gort_malloc(256);
+    for (int i = 0; i < NB; i += 2)
+        gort_free(p[i]);
+    return NULL;
+}
+
+Test(mem_xthread, mcentral_refills_from_orphaned_spans) {
+    void **p = malloc(NB * sizeof *p);
+    pthread_t t;
+    pthread_create(&t, NULL, half_and_exit, p);
+    pthread_join(t, NULL);
+    uint32_t sc = size_to_class(256);
+    gort_memstats a, b;
+    gort_read_memstats(&a);
+    cr_assert_geq(a.class_spans[sc], NB / 32, "the exited thread's spans are still in use");
+    for (int i = 0; i < NB; i += 2)
+        p[i] = gort_malloc(256);
+    gort_read_memstats(&b);
+    cr_assert_eq(b.class_spans[sc], a.class_spans[sc], "refilled from the mcentral, not the heap");
+    for (int i = 0; i < NB; i++)
+        gort_free(p[i]);
+    gort_free_os_memory();
+    gort_read_memstats(&b);
+    cr_assert_leq(b.class_spans[sc], 1, "%lu spans left; only this thread's current one may stay",
+                  (unsigned long)b.class_spans[sc]);
+    free(p);
+}

@@ -209,6 +209,19 @@ static __attribute__((noinline)) void free_remote(mcache *c, mspan *s, void *p) 
     span_xpush(s, p);
 }
 
+/* Frees block idx (at p) of small span s from the thread whose cache is c. */
+static inline void free_small(mcache *c, mspan *s, uint32_t idx, void *p) {
+    if (unlikely((mowner *)c != atomic_load_explicit(&s->owner, memory_order_relaxed))) {
+        free_remote(c, s, p);
+        return;
+    }
+    span_freeindex(s, idx, (uintptr_t)p);
+    /* Full, or an empty partial span (a current one stays): one branch,
+       as the list's value is random from free to free. */
+    if (unlikely(s->list + (s->allocCount == 0) >= 2))
+        mcache_freeslow(c, s);
+}
+
 /* Everything gort_free's fast path leaves: NULL, large objects, the debug
    option, and pointers that are not gort's blocks. */
 static __attribute__((noinline)) void free_slow(void *p) {
@@ -220,14 +233,7 @@ static __attribute__((noinline)) void free_slow(void *p) {
         return;
     }
     memset(p, DEBUG_POISON, s->elemsize); /* mem_debug */
-    mcache *c = tls_mcache;
-    if ((mowner *)c == atomic_load_explicit(&s->owner, memory_order_relaxed)) {
-        span_freeindex(s, span_objindex(s, (uintptr_t)p), (uintptr_t)p);
-        if (s->list + (s->allocCount == 0) >= 2)
-            mcache_freeslow(c, s);
-    } else {
-        free_remote(c, s, p);
-    }
+    free_small(tls_mcache, s, span_objindex(s, (uintptr_t)p), p);
 }
 
 GORT_API void gort_free(void *p) {
@@ -242,16 +248,7 @@ GORT_API void gort_free(void *p) {
     uint32_t idx = span_objindex(s, a);
     if (unlikely(idx >= s->nelems || s->base + (uintptr_t)idx * s->elemsize != a))
         badpointer(p, "free");
-    mcache *c = tls_mcache;
-    if (unlikely((mowner *)c != atomic_load_explicit(&s->owner, memory_order_relaxed))) {
-        free_remote(c, s, p);
-        return;
-    }
-    span_freeindex(s, idx, a);
-    /* Full, or an empty partial span (a current one stays): one branch,
-       as the list's value is random from free to free. */
-    if (unlikely(s->list + (s->allocCount == 0) >= 2))
-        mcache_freeslow(c, s);
+    free_small(tls_mcache, s, idx, p);
 }
 
 GORT_API size_t gort_usable_size(const void *p) {

@@ -2,8 +2,10 @@
  * mem_linux.c - the allocator's only door to the OS: mmap, munmap, madvise.
  * See malloc.h for an overview.
  *
- * Arenas are mapped read-write with MAP_NORESERVE: Linux commits a page on
- * first touch, so mapping is reserving.  Releasing a page (sys_unused) is
+ * Arenas are mapped read-write; Linux backs a page on first touch, so
+ * mapping is reserving.  (Without MAP_NORESERVE, so that the kernel's
+ * overcommit check turns down a request no machine could hold with ENOMEM
+ * at once.)  Releasing a page (sys_unused) is
  * MADV_DONTNEED, after which it reads as zeros and costs no RSS until
  * touched again.  Nothing here allocates with malloc: the drop-in library
  * calls this code before libc's own allocator could run.
@@ -17,7 +19,7 @@ _Atomic uint64_t sys_nmaps, sys_mapbytes;
 void *sys_map(size_t n, size_t align) {
     size_t len = n + (align > 4096 ? align : 0);
     char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     if (align > 4096) {

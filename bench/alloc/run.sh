@@ -10,6 +10,10 @@
 # median wall ns/op and the largest peak RSS per allocator, then gort's
 # ratios to the best of the others (below 1.00: gort is faster).
 #
+# Then the goroutine benchmark: migrate (gort goroutines that allocate,
+# yield - possibly resuming on another P - and free) against its Go twin
+# migrate.go, at GOMAXPROCS/GORT_MAXPROCS 1 and 2.
+#
 # Installs the three Debian packages with apt-get when they are missing
 # (as root).  Set ALLOC_OPS_<bench>=N to change a benchmark's operations.
 set -eu
@@ -77,4 +81,23 @@ for b in st xthread larson; do
         }
         if ($2 == "mimalloc") mrss = $5
     } END { printf "%-8s %5.2f (%-9s)        %5.2f (%-9s)        %5.2f\n", b, gc / bc, wc, gw / bw, ww, grss / mrss }' "$tmp/table"
+done
+
+echo
+go build -o "$tmp/migrate-go" "$(dirname "$0")/migrate.go"
+printf '%-12s %-9s %12s %12s %12s\n' bench runtime "cpu ns/op" "wall ns/op" "peak RSS kB"
+for procs in 1 2; do
+    for r in $(seq "$runs"); do
+        GORT_MAXPROCS=$procs "$dir/alloc_migrate" ${ALLOC_OPS_migrate:-} 2>/dev/null >>"$tmp/mig.$procs.gort"
+        GOMAXPROCS=$procs "$tmp/migrate-go" ${ALLOC_OPS_migrate:-} >>"$tmp/mig.$procs.go"
+    done
+    for rt in gort go; do
+        cpu=$(awk '{print $3}' "$tmp/mig.$procs.$rt" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+        wall=$(awk '{print $5}' "$tmp/mig.$procs.$rt" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+        rss=$(awk '{print $7}' "$tmp/mig.$procs.$rt" | sort -g | tail -1)
+        eval "cpu_$rt=$cpu wall_$rt=$wall"
+        printf '%-12s %-9s %12s %12s %12s\n' "migrate/$procs" "$rt" "$cpu" "$wall" "$rss"
+    done
+    awk -v a="$cpu_gort" -v b="$cpu_go" -v c="$wall_gort" -v d="$wall_go" -v p="$procs" \
+        'BEGIN { printf "%-12s gort/go: cpu %.2f, wall %.2f\n", "migrate/" p, a / b, c / d }'
 done

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "mcache.h"
 #include "proc.h"
 
 struct schedt sched;
@@ -155,6 +156,7 @@ static bool mremove(m *mp)
 
 static void acquirep(m *mp, p *pp)
 {
+    gort_mcache_bind(pp->mcache); /* mp is this thread's M: it allocates from pp's cache */
     mp->p = pp;
     pp->m = mp;
     atomic_store(&pp->status, Prunning);
@@ -165,6 +167,7 @@ static p *releasep(m *mp)
     p *pp = mp->p;
     pp->m = NULL;
     mp->p = NULL;
+    gort_mcache_bind(NULL);
     return pp;
 }
 
@@ -174,6 +177,9 @@ static p *pnew(int id)
     if (!pp)
         gort_throw("out of memory allocating a P");
     pp->id = id;
+    pp->mcache = gort_mcache_new();
+    if (!pp->mcache)
+        gort_throw("out of memory allocating a P's mcache");
     atomic_store(&pp->status, Pdead);
     return pp;
 }
@@ -181,6 +187,7 @@ static p *pnew(int id)
 static void pfree(p *pp)
 {
     timersfree(pp); /* its free Gs are freed through sched.allg */
+    gort_mcache_destroy(pp->mcache);
     free(pp);
 }
 
@@ -873,6 +880,7 @@ int gort_run(gort_fn main_fn, void *arg)
     bool no = false;
     if (!atomic_compare_exchange_strong(&sched.running, &no, true))
         return -EBUSY;
+    gort_mem_throwhook = gort_throw; /* allocator errors show the goroutine too */
     sched.midle = NULL;
     sched.nmidle = 0;
     sched.mnext = 0;

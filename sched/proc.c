@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "mcache.h"
 #include "proc.h"
 
 struct schedt sched;
@@ -155,6 +156,7 @@ static bool mremove(m *mp)
 
 static void acquirep(m *mp, p *pp)
 {
+    gort_mcache_bind(pp->mcache); /* mp is this thread's M: it allocates from pp's cache */
     mp->p = pp;
     pp->m = mp;
     atomic_store(&pp->status, Prunning);
@@ -165,6 +167,7 @@ static p *releasep(m *mp)
     p *pp = mp->p;
     pp->m = NULL;
     mp->p = NULL;
+    gort_mcache_bind(NULL);
     return pp;
 }
 
@@ -174,6 +177,9 @@ static p *pnew(int id)
     if (!pp)
         gort_throw("out of memory allocating a P");
     pp->id = id;
+    pp->mcache = gort_mcache_new();
+    if (!pp->mcache)
+        gort_throw("out of memory allocating a P's mcache");
     atomic_store(&pp->status, Pdead);
     return pp;
 }
@@ -181,6 +187,7 @@ static p *pnew(int id)
 static void pfree(p *pp)
 {
     timersfree(pp); /* its free Gs are freed through sched.allg */
+    gort_mcache_destroy(pp->mcache);
     free(pp);
 }
 
@@ -332,11 +339,24 @@ static void execute(m *mp, g *gp)
     mp->p->schedtick++;
 }
 
+/* errno is thread-local, and its address (__errno_location is declared
+   const) must not be reused across a switch, after which the G may run on
+   another thread: these are kept out of line so it is computed afresh. */
+__attribute__((noipa)) static int errnoget(void)
+{
+    return errno;
+}
+
+__attribute__((noipa)) static void errnoset(int e)
+{
+    errno = e;
+}
+
 /* The running G gives up the CPU; mp->after says what becomes of it.
    Returns when the G runs again, maybe on another M. */
 static void gswitch(m *mp, g *gp, bool dying)
 {
-    gp->saved_errno = errno;
+    gp->saved_errno = errnoget();
     if (!gp->stack.guarded)
         stackcheck(gp);
     gp->m = NULL;
@@ -349,7 +369,7 @@ static void gswitch(m *mp, g *gp, bool dying)
         gctx_switch(&gp->ctx, &mp->g0->ctx, dying);
     }
     runafter(getm());
-    errno = gp->saved_errno;
+    errnoset(gp->saved_errno);
 }
 
 /* Entry of every new G (asm_<arch>.S jumps here on its first switch-in). */
@@ -860,6 +880,7 @@ int gort_run(gort_fn main_fn, void *arg)
     bool no = false;
     if (!atomic_compare_exchange_strong(&sched.running, &no, true))
         return -EBUSY;
+    gort_mem_throwhook = gort_throw; /* allocator errors show the goroutine too */
     sched.midle = NULL;
     sched.nmidle = 0;
     sched.mnext = 0;

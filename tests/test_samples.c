@@ -56,12 +56,20 @@ static char *next_line(char **text)
     return line;
 }
 
+/* Checks that the next line of *text is want. */
+static void expect_line(char **text, const char *want)
+{
+    char *line = next_line(text);
+    cr_assert(line && strcmp(line, want) == 0, "expected '%s', got '%s'", want,
+              line ? line : "(end of output)");
+}
+
 Test(samples, hello_runs_every_goroutine_once)
 {
     int st;
     char *out = run_sample("GORT_MAXPROCS=2", "hello", "", &st), *text = out, *line;
     cr_assert_eq(st, 0, "hello exited %d:\n%s", st, out);
-    cr_assert_str_eq(next_line(&text), "main is goroutine 1; 2 Ps; spawning 4 goroutines");
+    expect_line(&text, "main is goroutine 1; 2 Ps; spawning 4 goroutines");
     int seen[4] = {0};
     unsigned long long ids[4];
     for (int i = 0; i < 4; i++) {
@@ -74,7 +82,7 @@ Test(samples, hello_runs_every_goroutine_once)
         for (int j = 0; j < i; j++)
             cr_assert_neq(ids[i], ids[j], "two goroutines share id %llu", ids[i]);
     }
-    cr_assert_str_eq(next_line(&text), "all 4 goroutines done");
+    expect_line(&text, "all 4 goroutines done");
     cr_assert_null(next_line(&text));
     free(out);
 }

@@ -54,7 +54,7 @@ static void *consumer(void *arg) {
 }
 
 Test(mem_xthread, producer_consumer_reclaims, .timeout = 60) {
-    pc_n = SCALED(300000);
+    pc_n = SCALE(300000);
     pthread_t t;
     pthread_create(&t, NULL, consumer, NULL);
     uint64_t x = 12345;
@@ -166,7 +166,7 @@ static void *larson(void *arg) {
         l->p[k] = gort_malloc(16 + (x >> 40) % 500);
         *(int *)l->p[k] = k;
     }
-    if (++l->gen < SCALED(200)) {
+    if (++l->gen < SCALE(200)) {
         pthread_t t;
         pthread_create(&t, NULL, larson, l);
         pthread_detach(t);
@@ -221,7 +221,7 @@ Test(mem_xthread, fork_while_allocating, .timeout = 60) {
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, churn, NULL);
-    for (int f = 0; f < SCALED(50) + 5; f++) {
+    for (int f = 0; f < SCALE(50) + 5; f++) {
         pid_t pid = fork();
         if (pid == 0) {
             void *p[1000];
@@ -254,7 +254,7 @@ static void *shortlived(void *arg) {
 }
 
 Test(mem_xthread, thread_churn) {
-    for (int round = 0; round < SCALED(100); round++) {
+    for (int round = 0; round < SCALE(100); round++) {
         pthread_t t[8];
         for (int i = 0; i < 8; i++)
             pthread_create(&t[i], NULL, shortlived, (void *)(uintptr_t)(round * 8 + i));
@@ -276,7 +276,7 @@ static unsigned char *_Atomic a2a[A2A_SLOTS];
 
 static void *swapper(void *arg) {
     uint64_t x = 0x9e3779b97f4a7c15ull * ((uintptr_t)arg + 1);
-    for (long i = 0; i < SCALED(100000); i++) {
+    for (long i = 0; i < SCALE(100000); i++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;

@@ -88,3 +88,25 @@ Test(mem_sched, allocate_migrate_free_on_another_p, .timeout = 60) {
                   "frees after a migration are remote: %lu for %d migrated batches",
                   (unsigned long)(b.xfrees - a.xfrees), atomic_load(&migrated));
 }
+
+/* Inside gort_run, allocator errors go through gort_throw, which adds the
+   goroutine. */
+static void double_free_main(void *arg) {
+    (void)arg;
+    void *p = gort_malloc(64);
+    gort_free(p);
+    gort_free(p);
+}
+
+static void double_free_in_goroutine(void) {
+    gort_run(double_free_main, NULL);
+}
+
+Test(mem_sched, fatal_error_names_the_goroutine) {
+    char buf[512];
+    fflush(NULL);
+    int st = forkrun(double_free_in_goroutine, buf, sizeof buf);
+    cr_assert_eq(st, 2, "exit status %d: %s", st, buf);
+    cr_assert(strncmp(buf, "fatal error: double free", 24) == 0, "%s", buf);
+    cr_assert_not_null(strstr(buf, "goroutine 1 ["), "%s", buf);
+}

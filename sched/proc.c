@@ -339,11 +339,24 @@ static void execute(m *mp, g *gp)
     mp->p->schedtick++;
 }
 
+/* errno is thread-local, and its address (__errno_location is declared
+   const) must not be reused across a switch, after which the G may run on
+   another thread: these are kept out of line so it is computed afresh. */
+__attribute__((noipa)) static int errnoget(void)
+{
+    return errno;
+}
+
+__attribute__((noipa)) static void errnoset(int e)
+{
+    errno = e;
+}
+
 /* The running G gives up the CPU; mp->after says what becomes of it.
    Returns when the G runs again, maybe on another M. */
 static void gswitch(m *mp, g *gp, bool dying)
 {
-    gp->saved_errno = errno;
+    gp->saved_errno = errnoget();
     if (!gp->stack.guarded)
         stackcheck(gp);
     gp->m = NULL;
@@ -356,7 +369,7 @@ static void gswitch(m *mp, g *gp, bool dying)
         gctx_switch(&gp->ctx, &mp->g0->ctx, dying);
     }
     runafter(getm());
-    errno = gp->saved_errno;
+    errnoset(gp->saved_errno);
 }
 
 /* Entry of every new G (asm_<arch>.S jumps here on its first switch-in). */

@@ -1,10 +1,11 @@
 /*
- * mem_race.c - the allocator's cross-thread paths, as a plain program so
- * that it also runs under ThreadSanitizer (Criterion's runner does not
- * start under TSan on this kernel: "Could not initialize inheritable
- * arena").  Exits 0 when every block came back intact; a sanitizer report
- * or a corrupted block fails it.  The Criterion suites cover the same
- * paths with finer assertions.
+ * mem_race.c - the allocator's cross-thread paths in one plain program, no
+ * test framework and no fork per case: threads swapping blocks across
+ * thread exits, a fork meanwhile, a P's cache handed between threads, all
+ * in one process, which is what ThreadSanitizer sees best.  Exits 0 when
+ * every block came back intact; a sanitizer report or a corrupted block
+ * fails it.  The Criterion suites cover the same paths with finer
+ * assertions.
  */
 #include <pthread.h>
 #include <sched.h>

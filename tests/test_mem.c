@@ -342,7 +342,7 @@ Test(mem_stress, random_operations_with_patterns, .timeout = 120) {
     enum { SLOTS = 4096 };
     static unsigned char *p[SLOTS];
     static size_t len[SLOTS];
-    long ops = SCALED(2000000);
+    long ops = SCALE(2000000);
     for (long i = 0; i < ops; i++) {
         uint64_t r = next();
         size_t k = r % SLOTS;

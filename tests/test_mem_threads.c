@@ -54,7 +54,7 @@ static void *consumer(void *arg) {
 }
 
 Test(mem_xthread, producer_consumer_reclaims, .timeout = 60) {
-    pc_n = SCALED(300000);
+    pc_n = SCALE(300000);
     pthread_t t;
     pthread_create(&t, NULL, consumer, NULL);
     uint64_t x = 12345;
@@ -146,14 +146,15 @@ Test(mem_xthread, destroyed_cache_leaves_blocks_valid) {
 /* Larson: each thread frees a random part of the blocks its predecessor
    left, allocates replacements and passes the array on to a new thread. */
 enum { LSLOTS = 2000 };
+#define LGENS (SCALE(200) < 4 ? 4 : SCALE(200)) /* generations per lineage */
 typedef struct {
     void *p[LSLOTS];
-    int gen;
+    _Atomic int gen; /* -1: the lineage is done */
 } lineage;
 
 static void *larson(void *arg) {
     lineage *l = arg;
-    uint64_t x = 0x51ed2701u + (uint64_t)l->gen * 7919;
+    uint64_t x = 0x51ed2701u + (uint64_t)atomic_load(&l->gen) * 7919;
     for (int i = 0; i < LSLOTS * 4; i++) {
         x ^= x << 13;
         x ^= x >> 7;
@@ -166,14 +167,14 @@ static void *larson(void *arg) {
         l->p[k] = gort_malloc(16 + (x >> 40) % 500);
         *(int *)l->p[k] = k;
     }
-    if (++l->gen < SCALED(200)) {
+    if (atomic_fetch_add(&l->gen, 1) + 1 < LGENS) {
         pthread_t t;
         pthread_create(&t, NULL, larson, l);
         pthread_detach(t);
     } else {
         for (int k = 0; k < LSLOTS; k++)
             gort_free(l->p[k]);
-        l->gen = -1;
+        atomic_store(&l->gen, -1);
     }
     return NULL;
 }
@@ -186,7 +187,7 @@ Test(mem_xthread, larson_thread_lineages, .timeout = 60) {
         pthread_detach(t);
     }
     for (int i = 0; i < 4; i++)
-        while (__atomic_load_n(&ls[i].gen, __ATOMIC_ACQUIRE) != -1)
+        while (atomic_load(&ls[i].gen) != -1)
             usleep(1000);
     usleep(10000); /* the last threads' exit hooks */
     gort_free_os_memory();
@@ -221,7 +222,7 @@ Test(mem_xthread, fork_while_allocating, .timeout = 60) {
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, churn, NULL);
-    for (int f = 0; f < SCALED(50) + 5; f++) {
+    for (int f = 0; f < SCALE(50) + 5; f++) {
         pid_t pid = fork();
         if (pid == 0) {
             void *p[1000];
@@ -254,7 +255,7 @@ static void *shortlived(void *arg) {
 }
 
 Test(mem_xthread, thread_churn) {
-    for (int round = 0; round < SCALED(100); round++) {
+    for (int round = 0; round < SCALE(100); round++) {
         pthread_t t[8];
         for (int i = 0; i < 8; i++)
             pthread_create(&t[i], NULL, shortlived, (void *)(uintptr_t)(round * 8 + i));
@@ -276,7 +277,7 @@ static unsigned char *_Atomic a2a[A2A_SLOTS];
 
 static void *swapper(void *arg) {
     uint64_t x = 0x9e3779b97f4a7c15ull * ((uintptr_t)arg + 1);
-    for (long i = 0; i < SCALED(100000); i++) {
+    for (long i = 0; i < SCALE(100000); i++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;

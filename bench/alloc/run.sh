@@ -88,7 +88,7 @@ go build -o "$tmp/migrate-go" "$(dirname "$0")/migrate.go"
 printf '%-12s %-9s %12s %12s %12s\n' bench runtime "cpu ns/op" "wall ns/op" "peak RSS kB"
 for procs in 1 2; do
     for r in $(seq "$runs"); do
-        GORT_MAXPROCS=$procs "$dir/alloc_migrate" ${ALLOC_OPS_migrate:-} 2>/dev/null >>"$tmp/mig.$procs.gort"
+        GORT_MAXPROCS=$procs "$dir/alloc_migrate" ${ALLOC_OPS_migrate:-} 2>"$tmp/mig.$procs.remote" >>"$tmp/mig.$procs.gort"
         GOMAXPROCS=$procs "$tmp/migrate-go" ${ALLOC_OPS_migrate:-} >>"$tmp/mig.$procs.go"
     done
     for rt in gort go; do
@@ -100,4 +100,5 @@ for procs in 1 2; do
     done
     awk -v a="$cpu_gort" -v b="$cpu_go" -v c="$wall_gort" -v d="$wall_go" -v p="$procs" \
         'BEGIN { printf "%-12s gort/go: cpu %.2f, wall %.2f\n", "migrate/" p, a / b, c / d }'
+    sed 's/^/             /' "$tmp/mig.$procs.remote" # how many batches did migrate
 done

@@ -34,6 +34,7 @@
 #endif
 
 #ifdef GORT_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #ifdef GORT_TSAN

@@ -208,6 +208,11 @@ void gort_gostart_arm64(void);
 
 void gctx_init(gctx *c, g *gp, uintptr_t lo, uintptr_t hi)
 {
+#ifdef GORT_ASAN
+    /* A G that died switched away from inside its frames, whose redzones
+       are still poisoned: the next goroutine on this stack starts clean. */
+    __asan_unpoison_memory_region((void *)lo, hi - lo);
+#endif
     uintptr_t *sp = (uintptr_t *)(hi & ~(uintptr_t)15);
 #if defined(__x86_64__)
     /* Popped by gort_swapctx: r15 r14 r13 r12 rbx rbp, then ret.  After

@@ -317,6 +317,7 @@ static void runafter(m *mp)
         break;
     case AFTER_EXIT:
         setgstatus(gp, Gdead);
+        stackfree(mp->p, &gp->stack); /* we run on another stack now */
         gfput(mp->p, gp);
         break;
     }
@@ -344,6 +345,10 @@ static g *fastnext(p *pp)
 
 static void execute(m *mp, g *gp)
 {
+    if (gp->stack.lo == 0) { /* first run: now it needs a stack */
+        stackalloc(mp->p, &gp->stack);
+        gctx_init(&gp->ctx, gp, gp->stack.lo, gp->stack.hi);
+    }
     atomic_store_explicit(&gp->status, Grunning, memory_order_relaxed);
     gp->m = mp;
     mp->curg = gp;
@@ -484,10 +489,10 @@ void goready(g *gp)
 
 /* ---- spawning ----------------------------------------------------------- */
 
-/* Dead Gs, with their stacks, wait on their P's free list for reuse; a
-   list longer than 64 gives half to the global list, and an empty one
-   takes up to 32 from there, so Gs that die on one P are reused by a
-   spawner on another (as Go's gfput and gfget). */
+/* Dead Gs (their stacks already back in the stack cache) wait on their
+   P's free list for reuse; a list longer than 64 gives half to the global
+   list, and an empty one takes up to 32 from there, so Gs that die on one
+   P are reused by a spawner on another (as Go's gfput and gfget). */
 static void gfput(p *pp, g *gp)
 {
     gp->schedlink = pp->gfree;
@@ -554,7 +559,6 @@ static g *newg(gort_fn fn, void *arg, bool system)
     gp->param = NULL;
     gp->waiting = NULL;
     gp->m = NULL;
-    gctx_init(&gp->ctx, gp, gp->stack.lo, gp->stack.hi);
     if (system)
         atomic_fetch_add(&sched.ngsys, 1);
     atomic_fetch_add(&sched.ng, 1);

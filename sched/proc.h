@@ -22,9 +22,11 @@ void globrunqputbatch(g *head, g *tail, int n);
    and must not spill back to the global queue whose lock is held. */
 g *globrunqget(p *pp, int max);
 
-/* stack.c: a G and its stack are allocated together and never apart. */
+/* stack.c */
 void stackinit(void);               /* reads GORT_STACK_SIZE, the map budget */
-g *galloc(void);                    /* a new G with a fresh stack */
+g *galloc(void);                    /* a new G, without a stack */
+void stackalloc(p *pp, gstack *s);  /* a stack from pp's cache, or a new one */
+void stackfree(p *pp, gstack *s);   /* back to pp's cache */
 void gfreeall(void);                /* every G and stack of this run */
 void stackcheck(g *gp);             /* canary of an unguarded stack */
 bool stackguardhit(g *gp, uintptr_t addr);

@@ -69,8 +69,9 @@ typedef struct {
    stack has a PROT_NONE page below lo; an unguarded one has a canary just
    below lo that is checked at every switch away from the G (stack.c). */
 typedef struct {
-    uintptr_t lo, hi;
+    uintptr_t lo, hi; /* lo == 0: no stack (a G gets one when it first runs) */
     bool guarded;
+    unsigned valgrind_id; /* the registration, with -Dvalgrind=true */
 } gstack;
 
 /* ---- G ---------------------------------------------------------------- */
@@ -105,7 +106,6 @@ struct g {
     g *schedlink;             /* global run queue, free lists */
     g *allnext;               /* sched.allg, for traces and teardown */
     gtimer *sleeptimer;       /* gort_sleep's timer, allocated on first use */
-    unsigned valgrind_id;     /* the stack's registration, -Dvalgrind=true */
 };
 
 /* ---- P ---------------------------------------------------------------- */
@@ -113,6 +113,7 @@ struct g {
 enum pstatus { Pidle, Prunning, Psyscall, Pdead };
 
 #define RUNQ_SIZE 256
+#define STACKCACHE 32
 
 struct p {
     int id;
@@ -128,9 +129,11 @@ struct p {
     g *_Atomic runq[RUNQ_SIZE];
     g *_Atomic runnext;       /* the G to run next, ahead of the ring */
 
-    /* Free Gs (with stacks) for reuse, and the stack cache. */
+    /* Free Gs for reuse, and free stacks (stack.c). */
     g *gfree;
     int ngfree;
+    gstack stackcache[STACKCACHE];
+    int nstackcache;
 
     /* Timers: a 4-ary min-heap on when, under timerslock (sched/time.c). */
     rtlock timerslock;

@@ -1,10 +1,15 @@
 /*
- * stack.c - goroutine stacks, allocated together with their G.
+ * stack.c - goroutine stacks: mapped in chunks, committed lazily, cached
+ * per P.
  *
- * A G lives at the top of its own stack mapping: [guard][stack...][g].
- * Both come and go together, so a G on a free list keeps a ready stack, as
- * in Go's gfree lists, and a parked G with a shallow stack costs one page.
- * Mappings are MAP_NORESERVE: a page is committed when first touched.
+ * A G gets its stack when it first runs (execute in proc.c), not when it
+ * is spawned, and gives it back when it exits: a goroutine that is spawned
+ * and not yet run costs only its struct g, and a burst of short goroutines
+ * runs on a handful of warm stacks.  Free stacks wait in their P's cache
+ * (STACKCACHE of them); the excess goes to a global list, linked through a
+ * word at the top of each free stack.  Mappings are MAP_NORESERVE: a page
+ * is committed when first touched, so a parked goroutine with a shallow
+ * stack costs one page.
  *
  * Guard pages cost the kernel a map each (the PROT_NONE page splits the
  * mapping in two), and vm.max_map_count is 65530 on a stock kernel, so
@@ -12,15 +17,14 @@
  * go without one and carry a canary instead: the CANARY bytes just below
  * the stack are never legitimately written, are zero from mmap, and are
  * checked every time the G switches away.  They sit at the end of the
- * slot below (after that slot's g), in a page that is resident anyway, so
- * checking them costs no page fault; a chunk's first slot has a page of
- * its own below it for that.  A guarded overflow faults at once and
- * signal.c reports it; a canary overflow is reported at the next switch.
- * Either way: "fatal error: stack overflow", exit status 2.
+ * slot below, in a page that is resident once that stack has run, so
+ * checking them rarely costs a page fault; a chunk's first slot has a
+ * page of its own below it for that.  A guarded overflow faults at once
+ * and signal.c reports it; a canary overflow is reported at the next
+ * switch.  Either way: "fatal error: stack overflow", exit status 2.
  *
- * Stacks are mapped CHUNK_STACKS at a time.  They are not returned to the
- * OS while a run lasts (a dead G keeps its
- * stack on a free list); gfreeall unmaps everything when gort_run ends.
+ * Stacks are mapped CHUNK_STACKS at a time and not returned to the OS
+ * while a run lasts; gfreeall unmaps everything when gort_run ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,22 +49,21 @@ enum { CANARY = 64, CHUNK_STACKS = 64 };
 
 static size_t pagesize;
 static size_t stacksize;   /* usable bytes, page multiple */
-static size_t slotsize;    /* stack + canary + g, page multiple */
+static size_t slotsize;    /* stack + the canary of the slot above, page multiple */
 static long guardbudget;   /* guarded stacks still allowed */
 static rtlock chunklock;
 static char *chunk;        /* current chunk of unguarded stacks */
 static int chunkused;
+static struct freestack {  /* at the top of a free stack on the global list */
+    struct freestack *next;
+    gstack s;
+} *freestacks;
 static struct stackchunk {
     struct stackchunk *next;
     void *map;
     size_t len;
     bool guarded;
 } *chunks;
-
-static size_t gsize(void)
-{
-    return (sizeof(struct g) + 63) & ~(size_t)63;
-}
 
 static size_t parsesize(const char *s)
 {
@@ -84,7 +87,7 @@ void stackinit(void)
             want = v;
     }
     stacksize = (want + pagesize - 1) & ~(pagesize - 1);
-    slotsize = (stacksize + CANARY + gsize() + pagesize - 1) & ~(pagesize - 1);
+    slotsize = (stacksize + CANARY + pagesize - 1) & ~(pagesize - 1);
     long maxmaps = 65530;
     FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
     if (f) {
@@ -96,6 +99,7 @@ void stackinit(void)
     chunk = NULL;
     chunkused = 0;
     chunks = NULL;
+    freestacks = NULL;
 }
 
 static void *mapstack(size_t len)
@@ -145,21 +149,62 @@ static char *slotalloc(bool *guarded)
 
 g *galloc(void)
 {
-    bool guarded;
-    char *slot = slotalloc(&guarded);
-    g *gp = (g *)(slot + slotsize - CANARY - gsize());
-    memset(gp, 0, sizeof *gp);
-    gp->stack.guarded = guarded;
-    gp->stack.lo = (uintptr_t)slot;
-    gp->stack.hi = (uintptr_t)gp & ~(uintptr_t)15;
+    g *gp = calloc(1, sizeof *gp);
+    if (!gp)
+        gort_throw("out of memory allocating a goroutine");
 #ifdef GORT_TSAN
     gp->ctx.san_fiber = __tsan_create_fiber(0);
 #endif
-#ifdef GORT_VALGRIND
-    gp->valgrind_id = VALGRIND_STACK_REGISTER(gp->stack.lo, gp->stack.hi);
-#endif
     atomic_store(&gp->status, Gidle);
     return gp;
+}
+
+static void stacknew(gstack *s)
+{
+    bool guarded;
+    char *slot = slotalloc(&guarded);
+    s->guarded = guarded;
+    s->lo = (uintptr_t)slot;
+    s->hi = ((uintptr_t)slot + slotsize - CANARY) & ~(uintptr_t)15;
+}
+
+void stackalloc(p *pp, gstack *s)
+{
+    if (pp->nstackcache == 0) {
+        rtlock_lock(&chunklock);
+        while (pp->nstackcache < STACKCACHE / 2 && freestacks) {
+            pp->stackcache[pp->nstackcache++] = freestacks->s;
+            freestacks = freestacks->next;
+        }
+        rtlock_unlock(&chunklock);
+    }
+    if (pp->nstackcache > 0)
+        *s = pp->stackcache[--pp->nstackcache];
+    else
+        stacknew(s);
+#ifdef GORT_VALGRIND
+    s->valgrind_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+#endif
+}
+
+void stackfree(p *pp, gstack *s)
+{
+#ifdef GORT_VALGRIND
+    VALGRIND_STACK_DEREGISTER(s->valgrind_id);
+#endif
+    if (pp->nstackcache == STACKCACHE) {
+        rtlock_lock(&chunklock);
+        while (pp->nstackcache > STACKCACHE / 2) {
+            gstack *f = &pp->stackcache[--pp->nstackcache];
+            struct freestack *fs = (struct freestack *)(f->hi - sizeof *fs);
+            fs->s = *f;
+            fs->next = freestacks;
+            freestacks = fs;
+        }
+        rtlock_unlock(&chunklock);
+    }
+    pp->stackcache[pp->nstackcache++] = *s;
+    s->lo = s->hi = 0;
 }
 
 void gfreeall(void)
@@ -172,8 +217,10 @@ void gfreeall(void)
         __tsan_destroy_fiber(gp->ctx.san_fiber);
 #endif
 #ifdef GORT_VALGRIND
-        VALGRIND_STACK_DEREGISTER(gp->valgrind_id);
+        if (gp->stack.lo)
+            VALGRIND_STACK_DEREGISTER(gp->stack.valgrind_id);
 #endif
+        free(gp);
         gp = next;
     }
     sched.allg = NULL;
@@ -184,6 +231,7 @@ void gfreeall(void)
         free(c);
     }
     chunk = NULL;
+    freestacks = NULL;
 }
 
 void stackcheck(g *gp)

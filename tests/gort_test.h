@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chan.h" /* internal: wait queues, for tests that wait for parked Gs */
 #include "gort.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -115,6 +116,42 @@ static inline void gt_on_thread(void *(*fn)(void *), void *arg)
     pthread_t t;
     cr_assert_eq(pthread_create(&t, NULL, fn, arg), 0);
     cr_assert_eq(pthread_join(t, NULL), 0);
+}
+
+/* How many goroutines wait on c, as receivers or as senders. */
+static inline int gt_nwaiting(gort_chan *c, bool senders)
+{
+    rtlock_lock(&c->lock);
+    int n = 0;
+    for (sudog *sg = senders ? c->sendq.first : c->recvq.first; sg; sg = sg->next)
+        n++;
+    rtlock_unlock(&c->lock);
+    return n;
+}
+
+/* Checks that fn(arg), run on a foreign thread during a gort_run, dies
+   with the fatal error for a blocking call outside a goroutine, naming
+   call. */
+static struct {
+    void *(*fn)(void *);
+    void *arg;
+} gt_foreign;
+
+static inline void gt_foreign_main(void *unused)
+{
+    (void)unused;
+    pthread_t t;
+    GT_EQ(pthread_create(&t, NULL, gt_foreign.fn, gt_foreign.arg), 0);
+    pthread_join(t, NULL);
+}
+
+static inline void gt_expect_foreign_fatal(void *(*fn)(void *), void *arg, const char *call)
+{
+    gt_foreign.fn = fn;
+    gt_foreign.arg = arg;
+    char *out = gt_expect_fatal(gt_foreign_main, NULL, NULL);
+    cr_assert(strstr(out, call) != NULL, "message should name %s:\n%s", call, out);
+    free(out);
 }
 
 #endif /* GORT_TEST_H */

@@ -9,18 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "chan.h"
 #include "gort_test.h"
-
-static int nwaiting(gort_chan *c, bool senders)
-{
-    rtlock_lock(&c->lock);
-    int n = 0;
-    for (sudog *sg = senders ? c->sendq.first : c->recvq.first; sg; sg = sg->next)
-        n++;
-    rtlock_unlock(&c->lock);
-    return n;
-}
 
 /* ---- basic cases ------------------------------------------------------ */
 
@@ -127,7 +116,7 @@ typedef struct {
 static void closer(void *arg)
 {
     closearg *a = arg;
-    while (nwaiting(a->c, a->senders) == 0)
+    while (gt_nwaiting(a->c, a->senders) == 0)
         gort_yield();
     gort_chan_close(a->c);
 }
@@ -149,7 +138,7 @@ static void closewake_main(void *arg)
     GT_CHECK(cs[0].ok); /* not written */
     GT_EQ(vc, 0);
     GT_EQ(vd, 6);
-    GT_EQ(nwaiting(d, false), 0); /* the losing sudog is gone */
+    GT_EQ(gt_nwaiting(d, false), 0); /* the losing sudog is gone */
     gort_chan_free(c);
     gort_chan_free(d);
 }
@@ -218,7 +207,7 @@ static void fairpark_sender(void *arg)
 {
     fairpark f = *(fairpark *)arg; /* main may return after the last send */
     for (long i = 0; i < f.n; i++) {
-        while (nwaiting(f.c, false) < 2)
+        while (gt_nwaiting(f.c, false) < 2)
             gort_yield(); /* the select is parked on both cases */
         gort_chan_send(f.c, &i);
     }
@@ -424,7 +413,7 @@ static void manycases_main(void *arg)
             if (j != k)
                 GT_EQ(vals[j], -1);
         for (int j = 0; j < NC; j++)
-            GT_EQ(nwaiting(c[j], false), 0);
+            GT_EQ(gt_nwaiting(c[j], false), 0);
     }
     for (int i = 0; i < NC; i++)
         gort_chan_free(c[i]);
@@ -534,17 +523,7 @@ static void *foreign_blocking_select(void *arg)
     return arg;
 }
 
-static void foreignblock_main(void *arg)
-{
-    (void)arg;
-    pthread_t t;
-    pthread_create(&t, NULL, foreign_blocking_select, NULL);
-    pthread_join(t, NULL);
-}
-
 Test(select, blocking_select_from_foreign_thread_is_fatal)
 {
-    char *out = gt_expect_fatal(foreignblock_main, NULL, NULL);
-    cr_assert(strstr(out, "gort_select") != NULL, "message should name the call:\n%s", out);
-    free(out);
+    gt_expect_foreign_fatal(foreign_blocking_select, NULL, "gort_select");
 }

@@ -299,13 +299,13 @@ static bool chanrecv(hchan *c, void *elem, bool block, bool *selected)
 
 void gort_chan_send(gort_chan *c, const void *elem)
 {
-    checkblock("gort_chan_send");
+    gort_checkblock("gort_chan_send");
     chansend(c, elem, true);
 }
 
 bool gort_chan_recv(gort_chan *c, void *elem)
 {
-    checkblock("gort_chan_recv");
+    gort_checkblock("gort_chan_recv");
     bool selected;
     return chanrecv(c, elem, true, &selected);
 }

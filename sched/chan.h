@@ -75,11 +75,4 @@ void chan_checksendelem(hchan *c, const void *elem);
 /* gopark's unlockf for a single runtime lock. */
 bool parkunlock_rtlock(g *gp, void *lock);
 
-/* The fatal error for a blocking call made outside a goroutine. */
-static inline void checkblock(const char *what)
-{
-    if (getg() == NULL)
-        gort_checkblock(what);
-}
-
 #endif /* GORT_SCHED_CHAN_H */

@@ -33,7 +33,7 @@ static bool lessticket(uint32_t t, uint32_t n)
 
 void gort_cond_wait(gort_cond *cv, gort_mutex *m)
 {
-    checkblock("gort_cond_wait");
+    gort_checkblock("gort_cond_wait");
     uint32_t t = __atomic_fetch_add(&cv->wait, 1, __ATOMIC_ACQ_REL);
     gort_mutex_unlock(m);
 

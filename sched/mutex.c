@@ -143,7 +143,7 @@ static void lockslow(gort_mutex *m)
 
 void gort_mutex_lock(gort_mutex *m)
 {
-    checkblock("gort_mutex_lock");
+    gort_checkblock("gort_mutex_lock");
     if (cas(&m->state, 0, mutexLocked))
         return;
     lockslow(m);

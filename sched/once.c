@@ -11,7 +11,7 @@
 
 void gort_once_do(gort_once *o, gort_fn fn, void *arg)
 {
-    checkblock("gort_once_do");
+    gort_checkblock("gort_once_do");
     if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
         return;
     gort_mutex_lock(&o->m);

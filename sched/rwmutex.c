@@ -21,7 +21,7 @@ static inline int32_t add(int32_t *p, int32_t d)
 
 void gort_rwmutex_rlock(gort_rwmutex *rw)
 {
-    checkblock("gort_rwmutex_rlock");
+    gort_checkblock("gort_rwmutex_rlock");
     if (add(&rw->readercount, 1) < 0)
         semacquire(&rw->readersem); /* a writer is pending: wait for it */
 }
@@ -40,7 +40,7 @@ void gort_rwmutex_runlock(gort_rwmutex *rw)
 
 void gort_rwmutex_lock(gort_rwmutex *rw)
 {
-    checkblock("gort_rwmutex_lock");
+    gort_checkblock("gort_rwmutex_lock");
     gort_mutex_lock(&rw->w);
     int32_t r = add(&rw->readercount, -RWMUTEX_MAX_READERS) + RWMUTEX_MAX_READERS;
     if (r != 0 && add(&rw->readerwait, r) != 0)

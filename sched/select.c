@@ -202,7 +202,7 @@ static size_t selpark(selstate *s, sudog *sgs, bool *ok)
 int gort_select(gort_case *cases, size_t n, bool block)
 {
     if (block)
-        checkblock("gort_select");
+        gort_checkblock("gort_select");
     if (n > INT32_MAX)
         gort_throw("select: too many cases");
 

@@ -39,7 +39,7 @@ void gort_wg_done(gort_waitgroup *wg)
 
 void gort_wg_wait(gort_waitgroup *wg)
 {
-    checkblock("gort_wg_wait");
+    gort_checkblock("gort_wg_wait");
     for (;;) {
         uint64_t state = __atomic_load_n(&wg->state, __ATOMIC_ACQUIRE);
         if ((state >> 32) == 0)

@@ -118,6 +118,30 @@ static inline void gt_on_thread(void *(*fn)(void *), void *arg)
     cr_assert_eq(pthread_join(t, NULL), 0);
 }
 
+/* The deadlock detector counts a foreign thread as a possible feeder of
+   goroutines once it has readied one (sched/proc.c): a goroutine that
+   parks waiting for a thread that has not yet done so is declared
+   deadlocked.  A foreign thread announces itself with a gort_go, and the
+   goroutine it will feed waits for that before it parks. */
+static _Atomic bool gt_announced;
+
+static inline void gt_noop(void *arg)
+{
+    (void)arg;
+}
+
+static inline void gt_foreign_announce(void)
+{
+    gort_go(gt_noop, NULL);
+    atomic_store(&gt_announced, true);
+}
+
+static inline void gt_wait_announced(void)
+{
+    while (!atomic_load(&gt_announced))
+        gort_yield();
+}
+
 /* How many goroutines wait on c, as receivers or as senders. */
 static inline int gt_nwaiting(gort_chan *c, bool senders)
 {

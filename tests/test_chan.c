@@ -579,6 +579,7 @@ Test(chan, stress_2p_buffered) { gt_run(stress_main, STRESS(2, 3)); }
 static void *foreign_feed(void *arg)
 {
     gort_chan *c = arg;
+    gt_foreign_announce();
     GT_EQ(gort_chan_cap(c), 8);
     for (int i = 0; i < 8; i++)
         GT_CHECK(gort_chan_trysend(c, &i)); /* never full: capacity 8 */
@@ -593,6 +594,7 @@ static void foreign_main(void *arg)
     gort_chan *c = gort_chan_new(sizeof(int), 8);
     pthread_t t;
     GT_EQ(pthread_create(&t, NULL, foreign_feed, c), 0);
+    gt_wait_announced();
     int v, n = 0;
     while (gort_chan_recv(c, &v))
         GT_EQ(v, n++);
@@ -607,6 +609,7 @@ Test(chan, nonblocking_calls_from_foreign_thread) { gt_run(foreign_main, NULL); 
 static void *foreign_wake(void *arg)
 {
     gort_chan *c = arg;
+    gt_foreign_announce();
     int v = 5;
     while (!gort_chan_trysend(c, &v))
         sched_yield();
@@ -622,6 +625,7 @@ static void foreignwake_main(void *arg)
     gort_chan *c = gort_chan_new(sizeof(int), 0);
     pthread_t t;
     GT_EQ(pthread_create(&t, NULL, foreign_wake, c), 0);
+    gt_wait_announced();
     int v;
     GT_CHECK(gort_chan_recv(c, &v));
     GT_EQ(v, 5);

@@ -446,6 +446,7 @@ Test(select, empty_select_blocks_forever) { gt_run(forever_main, NULL); }
 static void *foreign_select(void *arg)
 {
     gort_chan *c = arg;
+    gt_foreign_announce();
     int v = 0;
     gort_case cs[1] = { { .chan = c, .dir = GORT_SEND, .elem = &v } };
     for (v = 0; v < 4; v++)
@@ -460,6 +461,7 @@ static void foreign_main(void *arg)
     gort_chan *c = gort_chan_new(sizeof(int), 0);
     pthread_t t;
     GT_EQ(pthread_create(&t, NULL, foreign_select, c), 0);
+    gt_wait_announced();
     for (int i = 0; i < 4; i++) {
         int v;
         GT_CHECK(gort_chan_recv(c, &v));

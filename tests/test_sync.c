@@ -369,6 +369,7 @@ static gort_waitgroup foreign_wg;
 
 static void *foreign_done(void *arg)
 {
+    gt_foreign_announce();
     gort_wg_add(&foreign_wg, 2);
     gort_wg_done(&foreign_wg);
     gort_wg_done(&foreign_wg);
@@ -382,6 +383,7 @@ static void foreignwg_main(void *arg)
     gort_wg_add(&foreign_wg, 1);
     pthread_t t;
     GT_EQ(pthread_create(&t, NULL, foreign_done, NULL), 0);
+    gt_wait_announced();
     gort_wg_wait(&foreign_wg);
     pthread_join(t, NULL);
 }
@@ -594,6 +596,7 @@ static condtest foreign_cond;
 
 static void *foreign_broadcast(void *arg)
 {
+    gt_foreign_announce();
     /* trylock only: lock could block, which is fatal on this thread.
        Once all three have counted themselves (under mu), they hold
        tickets. */
@@ -623,6 +626,7 @@ static void foreigncond_main(void *arg)
     }
     pthread_t t;
     GT_EQ(pthread_create(&t, NULL, foreign_broadcast, NULL), 0);
+    gt_wait_announced();
     gort_wg_wait(&foreign_cond.wg);
     pthread_join(t, NULL);
     GT_EQ(foreign_cond.nwoken, 3);

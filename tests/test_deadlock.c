@@ -230,11 +230,20 @@ static void ticker_main(void *arg)
 
 Test(deadlock, ticker_keeps_program_alive) { gt_run(ticker_main, NULL); }
 
-/* Goroutines blocked for good when main returns are abandoned: exit 0. */
+/* Goroutines blocked for good when main returns are abandoned: exit 0.
+   (The channel stays reachable: it cannot be freed while waited on.) */
+gort_chan *abandoned_chan; /* extern: a static written once would be optimised away */
+
+static void abandoned_recv(void *arg)
+{
+    gort_chan_recv(arg, NULL);
+}
+
 static void abandoned_main(void *arg)
 {
     (void)arg;
-    gort_go(recv_unbuffered, NULL);
+    abandoned_chan = gort_chan_new(sizeof(int), 0);
+    gort_go(abandoned_recv, abandoned_chan);
     gort_go(mutex_twice, NULL);
     gort_go(empty_select, NULL);
     gort_sleep(5 * MS);

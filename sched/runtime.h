@@ -66,11 +66,10 @@ typedef struct {
 } gctx;
 
 /* The stack of a G: [lo, hi) usable, growing down from hi.  A guarded
-   stack has a PROT_NONE page below lo; an unguarded one has a canary word
-   at lo that is checked at every switch away from the G. */
+   stack has a PROT_NONE page below lo; an unguarded one has a canary just
+   below lo that is checked at every switch away from the G (stack.c). */
 typedef struct {
     uintptr_t lo, hi;
-    void *map;       /* what stackfree unmaps: map .. hi */
     bool guarded;
 } gstack;
 
@@ -103,14 +102,11 @@ struct g {
     _Atomic uint32_t selectdone;
     bool parkingonchan;
 
-    /* Goroutine-local storage (gort_gls_*). */
-    void **gls;
-    size_t ngls;
-
     /* Linkage. */
     g *schedlink;             /* global run queue, free lists */
-    g *allnext, *allprev;     /* sched.allg, for traces and teardown */
+    g *allnext;               /* sched.allg, for traces and teardown */
     gtimer *sleeptimer;       /* gort_sleep's timer, allocated on first use */
+    unsigned valgrind_id;     /* the stack's registration, -Dvalgrind=true */
 };
 
 /* ---- P ---------------------------------------------------------------- */

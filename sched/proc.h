@@ -1,0 +1,56 @@
+/*
+ * proc.h - functions shared by the scheduler's own files (proc.c, runq.c,
+ * stack.c, time.c, signal.c, traceback.c).  Other parts of sched/ use
+ * runtime.h only.
+ */
+#ifndef GORT_SCHED_PROC_H
+#define GORT_SCHED_PROC_H
+
+#include "runtime.h"
+
+#define MAXPROCS 1024 /* allp's fixed capacity: Ps are never reallocated */
+
+/* runq.c */
+void runqput(p *pp, g *gp, bool next);
+g *runqget(p *pp);
+bool runqempty(p *pp);
+g *runqsteal(p *pp, p *victim, bool stealnext);
+void runqdrain(p *pp);
+void globrunqput(g *gp);
+void globrunqputbatch(g *head, g *tail, int n);
+/* Call with max > 1 only when pp's ring is empty: the share is put there
+   and must not spill back to the global queue whose lock is held. */
+g *globrunqget(p *pp, int max);
+
+/* stack.c: a G and its stack are allocated together and never apart. */
+void stackinit(void);               /* reads GORT_STACK_SIZE, the map budget */
+g *galloc(void);                    /* a new G with a fresh stack */
+void gfreeall(void);                /* every G and stack of this run */
+void stackcheck(g *gp);             /* canary of an unguarded stack */
+bool stackguardhit(g *gp, uintptr_t addr);
+
+/* time.c */
+void checktimers(p *pp, int64_t now);
+int64_t timersnext(void);           /* earliest pending timer over all Ps, 0 if none */
+void timersmove(p *from, p *to);    /* a retiring P hands its timers over */
+void timersfree(p *pp);
+
+/* signal.c */
+void signalinit(void);              /* installs the SIGSEGV handler */
+void signalfini(void);
+void *sigstackalloc(void);          /* this thread's alternate signal stack */
+void sigstackfree(void *ss);
+
+/* traceback.c */
+void tracebackall(void);
+void traceback(g *gp);
+void printstr(const char *s);
+
+/* sema.c */
+void semareset(void);               /* drops the waiters of an ended run */
+
+/* proc.c */
+void wakep(void);
+extern _Atomic int64_t sched_pollUntil;
+
+#endif /* GORT_SCHED_PROC_H */

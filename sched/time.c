@@ -120,10 +120,11 @@ void addtimer(gtimer *t)
 {
     m *mp = getm();
     p *pp = mp && mp->p ? mp->p : sched.allp[0];
+    int64_t when = t->when; /* once in the heap, t may fire, re-arm or be freed */
     rtlock_lock(&pp->timerslock);
     heappush(pp, t);
     rtlock_unlock(&pp->timerslock);
-    timerwake(t->when);
+    timerwake(when);
 }
 
 bool deltimer(gtimer *t)
@@ -166,6 +167,9 @@ void checktimers(p *pp, int64_t now)
         void (*f)(void *, uintptr_t, int64_t) = t->f;
         void *arg = t->arg;
         uintptr_t seq = t->seq;
+        /* running is set before t leaves the heap (t->pp cleared), so that
+           whoever sees it gone (deltimer) also sees it running. */
+        atomic_store(&t->running, 1);
         if (t->period > 0) {
             int64_t next = t->when + t->period;
             if (next <= now)
@@ -176,7 +180,6 @@ void checktimers(p *pp, int64_t now)
         } else {
             heapremove(pp, t);
         }
-        atomic_store(&t->running, 1);
         rtlock_unlock(&pp->timerslock);
         f(arg, seq, now);
         atomic_store(&t->running, 0);

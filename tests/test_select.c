@@ -529,3 +529,107 @@ Test(select, blocking_select_from_foreign_thread_is_fatal)
 {
     gt_expect_foreign_fatal(foreign_blocking_select, NULL, "gort_select");
 }
+
+/* ---- stress: random selects at 1 and 2 Ps ----------------------------- */
+
+/* Goroutines run random selects (random subsets of send and receive cases
+   over unbuffered and buffered channels, blocking or not, with random
+   yields).  Every select also offers a send and a receive on the
+   unbuffered ch[0], so two blocked goroutines always have a match and
+   nothing deadlocks, and a receive on quit, closed at the end.  Values
+   are conserved: what was sent is what was received plus what the
+   buffers still hold. */
+enum { SNCH = 4, SNG = 6 };
+
+typedef struct {
+    gort_chan *ch[SNCH], *quit;
+    _Atomic unsigned long sent, recvd; /* sums of values (mod 2^64) */
+    _Atomic long ops;
+    gort_waitgroup wg;
+} selstress;
+
+typedef struct {
+    selstress *s;
+    uint32_t seed;
+    int id;
+} selstressarg;
+
+static uint32_t xrand(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+static void selstress_g(void *arg)
+{
+    selstressarg *a = arg;
+    selstress *s = a->s;
+    uint32_t x = a->seed;
+    unsigned long seq = 0;
+    for (;;) {
+        gort_case cs[2 * SNCH + 1];
+        unsigned long out[2 * SNCH + 1], in[2 * SNCH + 1];
+        size_t n = 0;
+        cs[n++] = (gort_case){ .chan = s->quit, .dir = GORT_RECV };
+        for (int i = 0; i < SNCH; i++) {
+            uint32_t r = xrand(&x);
+            if (i == 0 || r % 3 == 0) {
+                out[n] = ((unsigned long)a->id << 40) | ++seq;
+                cs[n] = (gort_case){ .chan = s->ch[i], .dir = GORT_SEND, .elem = &out[n] };
+                n++;
+            }
+            if (i == 0 || r % 3 == 1) {
+                in[n] = 0;
+                cs[n] = (gort_case){ .chan = s->ch[i], .dir = GORT_RECV, .elem = &in[n] };
+                n++;
+            }
+        }
+        bool block = xrand(&x) % 4 != 0;
+        int k = gort_select(cs, n, block);
+        if (k == 0)
+            break; /* quit closed */
+        if (k > 0) {
+            GT_CHECK(cs[k].ok); /* nothing but quit is ever closed */
+            if (cs[k].dir == GORT_SEND)
+                atomic_fetch_add(&s->sent, out[k]);
+            else
+                atomic_fetch_add(&s->recvd, in[k]);
+            atomic_fetch_add(&s->ops, 1);
+        }
+        if (xrand(&x) % 16 == 0)
+            gort_yield();
+    }
+    gort_wg_done(&s->wg);
+}
+
+static void selstress_main(void *arg)
+{
+    gort_maxprocs((int)(uintptr_t)arg);
+    selstress s = { .quit = gort_chan_new(0, 0) };
+    for (int i = 0; i < SNCH; i++)
+        s.ch[i] = gort_chan_new(sizeof(unsigned long), (size_t)i); /* caps 0..3 */
+    selstressarg a[SNG];
+    gort_wg_add(&s.wg, SNG);
+    for (int i = 0; i < SNG; i++) {
+        a[i] = (selstressarg){ &s, 2463534242u * (uint32_t)(i + 1), i };
+        gort_go(selstress_g, &a[i]);
+    }
+    long target = gt_scale(500000, 10);
+    while (atomic_load(&s.ops) < target)
+        gort_sleep(1000000);
+    gort_chan_close(s.quit);
+    gort_wg_wait(&s.wg);
+    unsigned long left = 0, v;
+    for (int i = 0; i < SNCH; i++) {
+        while (gort_chan_tryrecv(s.ch[i], &v, NULL))
+            left += v;
+        gort_chan_free(s.ch[i]);
+    }
+    GT_EQ(atomic_load(&s.sent), atomic_load(&s.recvd) + left);
+    gort_chan_free(s.quit);
+}
+
+Test(select, stress_random_selects_1p) { gt_run(selstress_main, (void *)1); }
+Test(select, stress_random_selects_2p) { gt_run(selstress_main, (void *)2); }

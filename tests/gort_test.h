@@ -36,6 +36,15 @@ static inline long gt_scale(long n, long scale)
     return GT_SANITIZED ? (n / scale > 0 ? n / scale : 1) : n;
 }
 
+/* xorshift32: the tests' own cheap random numbers (x must not be 0). */
+static inline uint32_t gt_rand(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
 /* An assertion for goroutines and foreign threads: Criterion's cr_assert
    unwinds to the test's own stack, which a goroutine must not do. */
 static inline _Noreturn void gt_fail(const char *file, int line, const char *what,

@@ -501,21 +501,13 @@ typedef struct {
     int id;
 } stressarg;
 
-static uint32_t rnd(uint32_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
-}
-
 static void stress_producer(void *arg)
 {
     stressarg *a = arg;
     uint32_t x = 2463534242u + (uint32_t)a->id;
     for (long i = 0; i < a->s->k; i++) {
         long v = (long)a->id << 32 | i;
-        if (rnd(&x) % 4 == 0)
+        if (gt_rand(&x) % 4 == 0)
             gort_yield();
         gort_chan_send(a->s->c, &v);
     }
@@ -535,7 +527,7 @@ static void stress_consumer(void *arg)
         GT_CHECK(seq > a->s->last[a->id][p]); /* per-producer order */
         a->s->last[a->id][p] = seq;
         atomic_fetch_add(&a->s->sum, seq);
-        if (rnd(&x) % 8 == 0)
+        if (gt_rand(&x) % 8 == 0)
             gort_yield();
     }
     gort_wg_done(&a->s->wg);

@@ -554,14 +554,6 @@ typedef struct {
     int id;
 } selstressarg;
 
-static uint32_t xrand(uint32_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
-}
-
 static void selstress_g(void *arg)
 {
     selstressarg *a = arg;
@@ -574,7 +566,7 @@ static void selstress_g(void *arg)
         size_t n = 0;
         cs[n++] = (gort_case){ .chan = s->quit, .dir = GORT_RECV };
         for (int i = 0; i < SNCH; i++) {
-            uint32_t r = xrand(&x);
+            uint32_t r = gt_rand(&x);
             if (i == 0 || r % 3 == 0) {
                 out[n] = ((unsigned long)a->id << 40) | ++seq;
                 cs[n] = (gort_case){ .chan = s->ch[i], .dir = GORT_SEND, .elem = &out[n] };
@@ -586,7 +578,7 @@ static void selstress_g(void *arg)
                 n++;
             }
         }
-        bool block = xrand(&x) % 4 != 0;
+        bool block = gt_rand(&x) % 4 != 0;
         int k = gort_select(cs, n, block);
         if (k == 0)
             break; /* quit closed */
@@ -598,7 +590,7 @@ static void selstress_g(void *arg)
                 atomic_fetch_add(&s->recvd, in[k]);
             atomic_fetch_add(&s->ops, 1);
         }
-        if (xrand(&x) % 16 == 0)
+        if (gt_rand(&x) % 16 == 0)
             gort_yield();
     }
     gort_wg_done(&s->wg);

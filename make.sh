@@ -12,7 +12,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-DEBS="gcc libc6-dev meson ninja-build pkg-config libuv1-dev libcriterion-dev sqlite3"
+DEBS="gcc libc6-dev meson ninja-build pkg-config libuv1-dev libcriterion-dev sqlite3 python3"
 BENCH_DEBS="golang-go libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev hyperfine"
 
 need() {

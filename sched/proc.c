@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "mcache.h"
 #include "proc.h"
 
 struct schedt sched;
@@ -155,6 +156,7 @@ static bool mremove(m *mp)
 
 static void acquirep(m *mp, p *pp)
 {
+    gort_mcache_bind(pp->mcache); /* mp is this thread's M: it allocates from pp's cache */
     mp->p = pp;
     pp->m = mp;
     atomic_store(&pp->status, Prunning);
@@ -165,6 +167,7 @@ static p *releasep(m *mp)
     p *pp = mp->p;
     pp->m = NULL;
     mp->p = NULL;
+    gort_mcache_bind(NULL);
     return pp;
 }
 
@@ -174,6 +177,9 @@ static p *pnew(int id)
     if (!pp)
         gort_throw("out of memory allocating a P");
     pp->id = id;
+    pp->mcache = gort_mcache_new();
+    if (!pp->mcache)
+        gort_throw("out of memory allocating a P's mcache");
     atomic_store(&pp->status, Pdead);
     return pp;
 }
@@ -181,6 +187,7 @@ static p *pnew(int id)
 static void pfree(p *pp)
 {
     timersfree(pp); /* its free Gs are freed through sched.allg */
+    gort_mcache_destroy(pp->mcache);
     free(pp);
 }
 
@@ -283,6 +290,14 @@ static void stopm(m *mp, int64_t until)
 
 static void gfput(p *pp, g *gp);
 
+/* A G's status changes hands through the run queues and the wait locks,
+   which order memory themselves: a release store is enough, and avoids a
+   full barrier on every switch. */
+static inline void setgstatus(g *gp, uint32_t st)
+{
+    atomic_store_explicit(&gp->status, st, memory_order_release);
+}
+
 static void runafter(m *mp)
 {
     g *gp = mp->after.gp;
@@ -290,18 +305,18 @@ static void runafter(m *mp)
     case AFTER_NONE:
         return;
     case AFTER_READY:
-        atomic_store(&gp->status, Grunnable);
+        setgstatus(gp, Grunnable);
         runqput(mp->p, gp, false);
         break;
     case AFTER_PARK:
-        atomic_store(&gp->status, Gwaiting);
+        setgstatus(gp, Gwaiting);
         if (mp->after.unlockf && !mp->after.unlockf(gp, mp->after.arg)) {
-            atomic_store(&gp->status, Grunnable);
+            setgstatus(gp, Grunnable);
             runqput(mp->p, gp, true);
         }
         break;
     case AFTER_EXIT:
-        atomic_store(&gp->status, Gdead);
+        setgstatus(gp, Gdead);
         gfput(mp->p, gp);
         break;
     }
@@ -332,11 +347,24 @@ static void execute(m *mp, g *gp)
     mp->p->schedtick++;
 }
 
+/* errno is thread-local, and its address (__errno_location is declared
+   const) must not be reused across a switch, after which the G may run on
+   another thread: these are kept out of line so it is computed afresh. */
+__attribute__((noipa)) static int errnoget(void)
+{
+    return errno;
+}
+
+__attribute__((noipa)) static void errnoset(int e)
+{
+    errno = e;
+}
+
 /* The running G gives up the CPU; mp->after says what becomes of it.
    Returns when the G runs again, maybe on another M. */
 static void gswitch(m *mp, g *gp, bool dying)
 {
-    gp->saved_errno = errno;
+    int err = errnoget();
     if (!gp->stack.guarded)
         stackcheck(gp);
     gp->m = NULL;
@@ -349,7 +377,7 @@ static void gswitch(m *mp, g *gp, bool dying)
         gctx_switch(&gp->ctx, &mp->g0->ctx, dying);
     }
     runafter(getm());
-    errno = gp->saved_errno;
+    errnoset(err); /* errno is the G's: it kept it on its own stack */
 }
 
 /* Entry of every new G (asm_<arch>.S jumps here on its first switch-in). */
@@ -860,6 +888,7 @@ int gort_run(gort_fn main_fn, void *arg)
     bool no = false;
     if (!atomic_compare_exchange_strong(&sched.running, &no, true))
         return -EBUSY;
+    gort_mem_throwhook = gort_throw; /* allocator errors show the goroutine too */
     sched.midle = NULL;
     sched.nmidle = 0;
     sched.mnext = 0;
@@ -929,11 +958,14 @@ void gort_go(gort_fn fn, void *arg)
 
 void gort_yield(void)
 {
-    if (getg() == NULL) {
-        sched_yield();
+    m *mp = getm();
+    if (mp == NULL || mp->curg == NULL) {
+        sched_yield(); /* a thread gort does not run */
         return;
     }
-    gosched();
+    mp->after.kind = AFTER_READY;
+    mp->after.gp = mp->curg;
+    gswitch(mp, mp->curg, false);
 }
 
 uint64_t gort_id(void)

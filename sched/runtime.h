@@ -93,7 +93,6 @@ struct g {
     gort_fn fn;
     void *arg;
     const char *waitreason;   /* why it is parked, for traces ("chan receive") */
-    int saved_errno;          /* errno is per goroutine */
     bool system;              /* runtime-internal: not counted, not in deadlock traces */
 
     /* Channel and select support (sched/chan.c, select.c). */

@@ -120,7 +120,7 @@ void addtimer(gtimer *t)
 {
     m *mp = getm();
     p *pp = mp && mp->p ? mp->p : sched.allp[0];
-    int64_t when = t->when; /* once in the heap, t may fire, re-arm or be freed */
+    int64_t when = t->when; /* t may fire and be re-armed once unlocked */
     rtlock_lock(&pp->timerslock);
     heappush(pp, t);
     rtlock_unlock(&pp->timerslock);

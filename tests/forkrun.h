@@ -51,16 +51,29 @@ static inline int forkrun(void (*fn)(void), char *buf, size_t len)
     return 128 + WTERMSIG(st);
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define GORT_TEST_SANITIZED 1
+#if defined(__SANITIZE_THREAD__)
+#define GORT_TEST_TSAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define GORT_TEST_SANITIZED 1
+#if __has_feature(thread_sanitizer)
+#define GORT_TEST_TSAN 1
 #endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define GORT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GORT_TEST_ASAN 1
+#endif
+#endif
+#if defined(GORT_TEST_TSAN) || defined(GORT_TEST_ASAN)
+#define GORT_TEST_SANITIZED 1
 #endif
 
-/* Loop counts shrink under the sanitizers, which run code 5-20x slower. */
-#ifdef GORT_TEST_SANITIZED
+/* Loop counts shrink under the sanitizers, which run code 5-20x slower;
+   under TSan every goroutine is also a TSan fiber, costly to create. */
+#if defined(GORT_TEST_TSAN)
+#define SCALE(n) ((n) / 200 > 0 ? (n) / 200 : 1)
+#elif defined(GORT_TEST_ASAN)
 #define SCALE(n) ((n) / 20 > 0 ? (n) / 20 : 1)
 #else
 #define SCALE(n) (n)

@@ -275,7 +275,7 @@ struct gtimer {
     /* Internal: the P whose heap holds it (NULL when not pending), index. */
     p *_Atomic pp;
     int idx;
-    _Atomic uint32_t running; /* f is being called */
+    _Atomic uint32_t running; /* calls of f in progress */
 };
 
 void addtimer(gtimer *t);               /* t->when etc. set by the caller */

@@ -167,6 +167,11 @@ void checktimers(p *pp, int64_t now)
         void (*f)(void *, uintptr_t, int64_t) = t->f;
         void *arg = t->arg;
         uintptr_t seq = t->seq;
+        /* running counts the calls of f in progress (a periodic timer can
+           fire again on another M before the last f returns); it is raised
+           before t leaves the heap (t->pp cleared), so that whoever sees
+           it gone (deltimer) also sees it running. */
+        atomic_fetch_add(&t->running, 1);
         if (t->period > 0) {
             int64_t next = t->when + t->period;
             if (next <= now)
@@ -177,10 +182,9 @@ void checktimers(p *pp, int64_t now)
         } else {
             heapremove(pp, t);
         }
-        atomic_store(&t->running, 1);
         rtlock_unlock(&pp->timerslock);
         f(arg, seq, now);
-        atomic_store(&t->running, 0);
+        atomic_fetch_sub(&t->running, 1);
     }
 }
 

@@ -67,6 +67,7 @@ void handoffp(p *pp);               /* pp (owned by the caller) to an M or the i
 /* sysmon.c */
 void sysmonstart(void);
 void sysmonstop(void);
+void sysmonwake(void);              /* a blocking call began */
 
 /* gls.c */
 void glsexit(g *gp);                /* runs the destructors of gp's values */

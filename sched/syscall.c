@@ -10,8 +10,9 @@
  * runnable again, so no deadlock is declared meanwhile).  Nothing else is
  * done: a call that returns at once costs a few atomic operations.
  *
- * sysmon (sysmon.c) watches every Psyscall P: once a P has stayed in the
- * same call for one of its ticks (20 us, up to 10 ms when sysmon is idle)
+ * sysmon (sysmon.c) watches every Psyscall P (entersyscall wakes it if it
+ * is deep in its back-off): once a P has stayed in the same call for one
+ * of its ticks (20 us, up to 10 ms when sysmon is idle)
  * and has work, or for 10 ms in any case, sysmon takes it by CAS from
  * Psyscall to Prunning and calls handoffp, which starts an M on it if it
  * has work, else puts it on the idle list.
@@ -45,6 +46,7 @@ static void entersyscall(m *mp)
     mp->oldp = pp;
     releasep(mp);
     atomic_store(&pp->status, Psyscall); /* from here sysmon may take it */
+    sysmonwake();
 }
 
 /* Runs on g0 once the G's context is saved: the M found no P. */

@@ -6,7 +6,9 @@
  *
  * Ticks.  sysmon sleeps 20 us between looks while it has something to do;
  * after 50 looks that found nothing the sleep doubles each time, up to
- * 10 ms (Go's numbers).  At each look it compares every P's schedtick and
+ * 10 ms (Go's numbers).  A blocking call that begins while sysmon sleeps
+ * 1 ms or more wakes it (sysmonwake), so a blocked P is retaken within
+ * about two 20 us ticks rather than two 10 ms ones.  At each look it compares every P's schedtick and
  * syscalltick with what it saw last time (struct sysmontick, per P id):
  *
  * - A P in Psyscall whose syscalltick has not moved since the last look
@@ -44,9 +46,13 @@
  * sysmon), spinning Ms, idle Ms, the global queue and each P's queue.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "proc.h"
 
@@ -64,7 +70,8 @@ struct sysmontick {
 
 static struct {
     pthread_t thread;
-    note wake;                   /* sysmonstop wakes it */
+    _Atomic uint32_t kick;       /* futex word: 1 wakes sysmon early */
+    _Atomic bool deep;           /* sysmon sleeps 1 ms or more: entersyscall kicks it */
     _Atomic bool stop;
     int64_t start;               /* nanotime at gort_run */
     int64_t traceperiod;         /* GORT_DEBUG=schedtrace, ns; 0: off */
@@ -166,6 +173,31 @@ static void schedtrace(int64_t now)
     fwrite(buf, 1, (size_t)len, stderr);
 }
 
+/* Sleeps ns or until kicked; true if kicked.  A plain futex wait: a
+   note would spin first, and sysmon must not burn a CPU at 20 us ticks. */
+static bool sysmonsleep(int64_t ns)
+{
+    struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+    if (atomic_load(&mon.kick) == 0)
+        syscall(SYS_futex, &mon.kick, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+    return atomic_exchange(&mon.kick, 0) != 0;
+}
+
+static void sysmonkick(void)
+{
+    if (atomic_exchange(&mon.kick, 1) == 0)
+        syscall(SYS_futex, &mon.kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* A blocking call begins: a sysmon deep in its back-off would leave the P
+   stuck for up to two 10 ms ticks, so it is woken to its 20 us pace (Go's
+   sysmonwait).  One relaxed load when sysmon is awake. */
+void sysmonwake(void)
+{
+    if (atomic_load_explicit(&mon.deep, memory_order_relaxed) && atomic_exchange(&mon.deep, false))
+        sysmonkick();
+}
+
 static void *sysmon(void *arg)
 {
     (void)arg;
@@ -182,7 +214,13 @@ static void *sysmon(void *arg)
         int64_t sleep = delay;
         if (nexttrace && nexttrace - nanotime() < sleep)
             sleep = nexttrace - nanotime();
-        if (sleep > 0 && notetsleep(&mon.wake, sleep))
+        atomic_store(&mon.deep, sleep >= 1000000);
+        if (sleep > 0 && sysmonsleep(sleep)) {
+            idle = 0; /* kicked: a blocking call began (or stop) */
+            delay = SYSMON_MIN_NS;
+        }
+        atomic_store(&mon.deep, false);
+        if (atomic_load(&mon.stop))
             break;
         int64_t now = nanotime();
         if (atomic_load(&sched.exiting))
@@ -223,7 +261,8 @@ static int64_t traceperiod(void)
 void sysmonstart(void)
 {
     memset(mon.pd, 0, sizeof mon.pd);
-    noteclear(&mon.wake);
+    atomic_store(&mon.kick, 0);
+    atomic_store(&mon.deep, false);
     atomic_store(&mon.stop, false);
     mon.start = nanotime();
     mon.traceperiod = traceperiod();
@@ -237,6 +276,6 @@ void sysmonstart(void)
 void sysmonstop(void)
 {
     atomic_store(&mon.stop, true);
-    notewakeup(&mon.wake);
+    sysmonkick();
     pthread_join(mon.thread, NULL);
 }

@@ -159,6 +159,15 @@ Test(syscall, a_blocking_call_is_not_a_deadlock, .timeout = 20)
     cr_assert_null(strstr(buf, "deadlock"), "%s", buf);
 }
 
+/* Runs fn in a child and expects a fatal error starting with msg. */
+static void expect_fatal(void (*fn)(void), const char *msg)
+{
+    char buf[4096];
+    int st = forkrun(fn, buf, sizeof buf);
+    cr_assert_eq(st, 2, "exit %d: %s", st, buf);
+    cr_assert_not_null(strstr(buf, msg), "%s", buf);
+}
+
 static void exit_unmatched_main(void *arg)
 {
     (void)arg;
@@ -172,11 +181,7 @@ static void run_exit_unmatched(void)
 
 Test(syscall, exit_without_enter_is_fatal, .timeout = 20)
 {
-    char buf[4096];
-    int st = forkrun(run_exit_unmatched, buf, sizeof buf);
-    cr_assert_eq(st, 2, "exit %d: %s", st, buf);
-    cr_assert_not_null(strstr(buf, "fatal error: gort_exit_blocking: no blocking call to leave"),
-                       "%s", buf);
+    expect_fatal(run_exit_unmatched, "fatal error: gort_exit_blocking: no blocking call to leave");
 }
 
 static void enter_twice_main(void *arg)
@@ -193,10 +198,7 @@ static void run_enter_twice(void)
 
 Test(syscall, nested_enter_is_fatal, .timeout = 20)
 {
-    char buf[4096];
-    int st = forkrun(run_enter_twice, buf, sizeof buf);
-    cr_assert_eq(st, 2, "exit %d: %s", st, buf);
-    cr_assert_not_null(strstr(buf, "fatal error: gort_enter_blocking: already inside"), "%s", buf);
+    expect_fatal(run_enter_twice, "fatal error: gort_enter_blocking: already inside");
 }
 
 static long sleep_inside(void *arg)
@@ -219,9 +221,5 @@ static void run_blocking_inside(void)
 
 Test(syscall, a_blocking_gort_call_inside_is_fatal, .timeout = 20)
 {
-    char buf[4096];
-    int st = forkrun(run_blocking_inside, buf, sizeof buf);
-    cr_assert_eq(st, 2, "exit %d: %s", st, buf);
-    cr_assert_not_null(strstr(buf, "fatal error: gort_sleep called inside a blocking call"), "%s",
-                       buf);
+    expect_fatal(run_blocking_inside, "fatal error: gort_sleep called inside a blocking call");
 }

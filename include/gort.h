@@ -48,5 +48,7 @@ GORT_API int64_t  gort_now(void);                   /* CLOCK_MONOTONIC, nanoseco
 #include "gort/chan.h"   /* channels, select, timers */
 #include "gort/sync.h"   /* Mutex, RWMutex, WaitGroup, Once, Cond */
 #include "gort/mem.h"    /* malloc API and memory statistics */
+#include "gort/io.h"     /* blocking calls, preemption safe points */
+#include "gort/gls.h"    /* goroutine-local storage */
 
 #endif /* GORT_H */

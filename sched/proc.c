@@ -93,7 +93,7 @@ uint32_t fastrandn(uint32_t n)
 
 /* ---- P and M lists (sched.lock held) ----------------------------------- */
 
-static void pidleput(p *pp)
+void pidleput(p *pp)
 {
     atomic_store(&pp->status, Pidle);
     pp->link = sched.pidle;
@@ -101,7 +101,7 @@ static void pidleput(p *pp)
     atomic_fetch_add(&sched.npidle, 1);
 }
 
-static p *pidleget(void)
+p *pidleget(void)
 {
     p *pp = sched.pidle;
     if (pp) {
@@ -154,7 +154,7 @@ static bool mremove(m *mp)
 
 /* ---- acquiring and releasing Ps ----------------------------------------- */
 
-static void acquirep(m *mp, p *pp)
+void acquirep(m *mp, p *pp)
 {
     gort_mcache_bind(pp->mcache); /* mp is this thread's M: it allocates from pp's cache */
     mp->p = pp;
@@ -162,7 +162,7 @@ static void acquirep(m *mp, p *pp)
     atomic_store(&pp->status, Prunning);
 }
 
-static p *releasep(m *mp)
+p *releasep(m *mp)
 {
     p *pp = mp->p;
     pp->m = NULL;
@@ -197,7 +197,7 @@ static void newm(p *pp, bool spinning);
 
 /* Starts an M on pp (or on an idle P if pp is NULL).  If there is no P to
    start on, undoes the caller's nmspinning increment. */
-static void startm(p *pp, bool spinning)
+void startm(p *pp, bool spinning)
 {
     rtlock_lock(&sched.lock);
     if (pp == NULL) {
@@ -352,7 +352,8 @@ static void execute(m *mp, g *gp)
     atomic_store_explicit(&gp->status, Grunning, memory_order_relaxed);
     gp->m = mp;
     mp->curg = gp;
-    mp->p->schedtick++;
+    /* A plain increment, but stored atomically: sysmon reads it. */
+    __atomic_store_n(&mp->p->schedtick, mp->p->schedtick + 1, __ATOMIC_RELAXED);
 }
 
 /* errno is thread-local, and its address (__errno_location is declared
@@ -376,7 +377,7 @@ static void gswitch(m *mp, g *gp, bool dying)
     if (!gp->stack.guarded)
         stackcheck(gp);
     gp->m = NULL;
-    g *next = fastnext(mp->p);
+    g *next = mp->p ? fastnext(mp->p) : NULL; /* no P: leaving a syscall (syscall.c) */
     if (next) {
         execute(mp, next);
         gctx_switch(&gp->ctx, &next->ctx, dying);
@@ -398,6 +399,7 @@ _Noreturn void gostart(g *gp)
     runafter(getm());
     errno = 0;
     gp->fn(gp->arg);
+    glsexit(gp); /* on the G's own stack: destructors may call into gort */
     goexit(gp);
 }
 
@@ -622,7 +624,7 @@ static void pretired(void)
 /* pp retires (its id is no longer below gomaxprocs): its Gs go to the
    global queue, its timers to P 0, and it is marked dead.  sched.lock
    held. */
-static void retirep(p *pp)
+void retirep(p *pp)
 {
     runqdrain(pp);
     timersmove(pp, sched.allp[0]);
@@ -941,7 +943,9 @@ int gort_run(gort_fn main_fn, void *arg)
     acquirep(m0, sched.allp[0]);
     maing = newg(main_fn, arg, false);
     ready(maing, true);
+    sysmonstart();
     schedule(m0);
+    sysmonstop(); /* before the joins: sysmon may start Ms */
 
     /* Main returned: wait for every other M, then free the run. */
     for (m *mp = sched.allm; mp; mp = mp->alllink)

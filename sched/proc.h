@@ -53,6 +53,26 @@ void semareset(void);               /* drops the waiters of an ended run */
 
 /* proc.c */
 void wakep(void);
+void timerwake(int64_t when);
+/* P and M hand-offs for syscall.c and sysmon.c (sched.lock held for
+   pidleput, pidleget and retirep). */
+void acquirep(m *mp, p *pp);
+p *releasep(m *mp);
+void pidleput(p *pp);
+p *pidleget(void);
+void retirep(p *pp);
+void startm(p *pp, bool spinning);
+
+/* syscall.c */
+void handoffp(p *pp);               /* pp (owned by the caller) to an M or the idle list */
+
+/* sysmon.c */
+void sysmonstart(void);
+void sysmonstop(void);
+void sysmonwake(void);              /* a blocking call began */
+
+/* gls.c */
+void glsexit(g *gp);                /* runs the destructors of gp's values */
 extern _Atomic int64_t sched_pollUntil;
 
 #endif /* GORT_SCHED_PROC_H */

@@ -106,6 +106,8 @@ struct g {
     g *schedlink;             /* global run queue, free lists */
     g *allnext;               /* sched.allg, for traces and teardown */
     gtimer *sleeptimer;       /* gort_sleep's timer, allocated on first use */
+    void **gls;               /* goroutine-local values by key (gls.c), NULL until set */
+    unsigned ngls;            /* gls's length */
 };
 
 /* ---- P ---------------------------------------------------------------- */
@@ -120,8 +122,11 @@ struct p {
     _Atomic uint32_t status;  /* enum pstatus */
     m *m;                     /* the M that holds it, NULL when idle */
     p *link;                  /* sched.pidle */
-    uint32_t schedtick;       /* incremented at every schedule */
-    uint32_t syscalltick;
+    uint32_t schedtick;       /* incremented at every schedule (written by the owner,
+                                 read atomically by sysmon) */
+    uint32_t syscalltick;     /* incremented at every entersyscall (read by sysmon) */
+    _Atomic uint32_t preempttick; /* sysmon's preemption request: the G that runs while
+                                 schedtick equals it should yield at a safe point */
 
     /* Local run queue: owner puts at tail, anyone takes at head. */
     _Atomic uint32_t runqhead;
@@ -238,6 +243,10 @@ void gopark(bool (*unlockf)(g *gp, void *arg), void *arg, const char *reason);
 void goready(g *gp);
 /* Puts the running G at the tail of the global queue and schedules (yield). */
 void gosched(void);
+/* A safe point (sysmon.c): yields if sysmon asked the running G to give up
+   its P (it has run 10 ms without scheduling).  Any call into gort that may
+   switch goroutines should call it; costs a TLS read and a compare. */
+void preemptcheck(void);
 
 /* Spawns a G; system Gs are not counted as user goroutines. */
 g *newproc(gort_fn fn, void *arg, bool system);

@@ -213,6 +213,7 @@ void gfreeall(void)
     while (gp) {
         g *next = gp->allnext;
         free(gp->sleeptimer);
+        free(gp->gls);
 #ifdef GORT_TSAN
         __tsan_destroy_fiber(gp->ctx.san_fiber);
 #endif

@@ -142,11 +142,15 @@ _Noreturn void gort_throw_all(const char *msg)
 
 void gort_checkblock(const char *what)
 {
-    if (getg() != NULL)
+    g *gp = getg();
+    if (gp != NULL && atomic_load_explicit(&gp->status, memory_order_relaxed) != Gsyscall)
         return;
     flushstdout();
     printstr("fatal error: ");
     printstr(what);
-    printstr(" called from a thread that is not running a goroutine (it would block)\n");
+    if (gp == NULL)
+        printstr(" called from a thread that is not running a goroutine (it would block)\n");
+    else
+        printstr(" called inside a blocking call (gort_syscall, gort_enter_blocking)\n");
     _exit(2);
 }

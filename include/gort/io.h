@@ -1,0 +1,44 @@
+/*
+ * gort/io.h - blocking C calls and preemption safe points.
+ *
+ * A goroutine that calls a C function which blocks its thread (a read on a
+ * pipe, sleep, a database client) wraps it in gort_syscall, or brackets it
+ * with gort_enter_blocking / gort_exit_blocking: while it blocks, the P is
+ * handed to another thread, so the other goroutines keep running (Go's
+ * entersyscall/exitsyscall).  A call that returns quickly costs a few
+ * atomic operations; the P is handed off only once the call has lasted one
+ * sysmon tick (20 us to 10 ms).  Between the two, the goroutine may call
+ * only the gort functions that never block (gort_go, unlocks, a
+ * non-blocking select...): one that can block is a fatal error.  errno set
+ * by the call is kept.  When main returns, gort_run still waits for the
+ * threads inside such calls to come back, as for any running goroutine.
+ *
+ * Preemption.  gort never switches goroutines from a signal handler, so a
+ * goroutine is preempted only at safe points: calls that park, gort_yield,
+ * gort_exit_blocking and gort_safepoint.  A goroutine that has run
+ * 10 ms without scheduling is asked to yield at its next safe point, and
+ * its P's queued goroutines are moved to where idle Ps can take them.  A
+ * CPU-bound loop should call gort_safepoint (a few ns when nothing is
+ * asked) to bound the delay it causes to ~20 ms.
+ */
+#ifndef GORT_IO_H
+#define GORT_IO_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Runs fn(arg) with the P handed off while it blocks; returns its result.
+   Outside a goroutine it just calls fn. */
+GORT_API long gort_syscall(long (*fn)(void *arg), void *arg);
+/* The same as a pair around inline code; they must match (fatal if not). */
+GORT_API void gort_enter_blocking(void);
+GORT_API void gort_exit_blocking(void);
+/* A preemption safe point: yields if sysmon asked this goroutine to. */
+GORT_API void gort_safepoint(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GORT_IO_H */

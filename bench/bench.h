@@ -14,11 +14,12 @@
  *
  * Timing is gort_now (CLOCK_MONOTONIC) around the measured loop only:
  * process start, runtime boot and teardown are outside it.  A benchmark
- * whose work ends in other goroutines uses a latch: every worker calls
- * latch_done, the last one stamps the time, and main sleeps in short
- * steps until it sees the count reach zero; the stamp, not the moment
- * main notices, ends the measurement, and main stays parked meanwhile so
- * it does not compete with the workers.  The Go twins do the same.
+ * whose work ends in other goroutines uses a latch: a WaitGroup whose
+ * last worker to finish also stamps the time, so the measurement ends
+ * when the work does, not when main gets round to noticing.  main parks
+ * on the WaitGroup meanwhile: it neither competes with the workers nor
+ * leaves a timer pending (with a timer pending the scheduler reads the
+ * clock at every switch).  The Go twins do the same with sync.WaitGroup.
  */
 #ifndef GORT_BENCH_H
 #define GORT_BENCH_H
@@ -65,6 +66,7 @@ static inline void bench_run(gort_fn main_fn, void *arg)
 }
 
 typedef struct {
+    gort_waitgroup wg;
     _Atomic long left;
     _Atomic int64_t end; /* gort_now when left reached zero */
 } bench_latch;
@@ -73,29 +75,20 @@ static inline void latch_init(bench_latch *l, long n)
 {
     atomic_store(&l->left, n);
     atomic_store(&l->end, 0);
+    gort_wg_add(&l->wg, n);
 }
 
 static inline void latch_done(bench_latch *l)
 {
     if (atomic_fetch_sub(&l->left, 1) == 1)
         atomic_store(&l->end, gort_now());
+    gort_wg_done(&l->wg);
 }
 
-/* Parks main until the latch opens; returns the time it opened. */
+/* Parks until the latch opens; returns the time it opened. */
 static inline int64_t latch_wait(bench_latch *l)
 {
-    while (atomic_load(&l->left) > 0)
-        gort_sleep(100 * 1000);
-    return atomic_load(&l->end);
-}
-
-/* The same, yielding instead of sleeping: for a benchmark whose figure
-   a pending timer would distort (the scheduler then reads the clock at
-   every switch). */
-static inline int64_t latch_wait_yielding(bench_latch *l)
-{
-    while (atomic_load(&l->left) > 0)
-        gort_yield();
+    gort_wg_wait(&l->wg);
     return atomic_load(&l->end);
 }
 

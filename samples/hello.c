@@ -2,17 +2,17 @@
  * hello - gort's first program.  Spawns two goroutines per P; each does a
  * few milliseconds of work, so idle Ps steal some and they spread over
  * the threads, then says which goroutine it is and which thread (M) ran
- * it.  main waits for all of them and returns, which ends gort_run.
+ * it.  main waits for all of them on a WaitGroup and returns, which ends
+ * gort_run.
  *
  *     GORT_MAXPROCS=4 ./hello
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "gort.h"
 
-static _Atomic int running;
+static gort_waitgroup wg = GORT_WAITGROUP_INIT;
 
 static void hello(void *arg)
 {
@@ -22,7 +22,7 @@ static void hello(void *arg)
         x += i;
     printf("hello from goroutine %d (id %llu) on thread %d\n",
            n, (unsigned long long)gort_id(), gettid());
-    atomic_fetch_sub(&running, 1);
+    gort_wg_done(&wg);
 }
 
 static void main_fn(void *arg)
@@ -31,11 +31,10 @@ static void main_fn(void *arg)
     int n = 2 * gort_maxprocs(0);
     printf("main is goroutine %llu; %d Ps; spawning %d goroutines\n",
            (unsigned long long)gort_id(), gort_maxprocs(0), n);
-    atomic_store(&running, n);
+    gort_wg_add(&wg, n);
     for (int i = 0; i < n; i++)
         gort_go(hello, (void *)(intptr_t)i);
-    while (atomic_load(&running) > 0) /* parks main: a WaitGroup's job */
-        gort_sleep(1000 * 1000);
+    gort_wg_wait(&wg);
     printf("all %d goroutines done\n", n);
 }
 

@@ -11,9 +11,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -62,29 +62,27 @@ var epoch = time.Now()
 // now is the monotonic clock in nanoseconds, as gort_now.
 func now() int64 { return int64(time.Since(epoch)) }
 
-// latch is bench.h's: the last of n workers to call done stamps the
-// time; wait sleeps in short steps until then and returns the stamp,
-// waitYielding yields instead (no timer pending).
-type latch struct{ left, end int64 }
+// latch is bench.h's: a WaitGroup whose last worker to finish also
+// stamps the time; wait parks until then and returns the stamp.
+type latch struct {
+	wg        sync.WaitGroup
+	left, end int64
+}
 
-func newLatch(n int64) *latch { return &latch{left: n} }
+func newLatch(n int64) *latch {
+	l := &latch{left: n}
+	l.wg.Add(int(n))
+	return l
+}
 
 func (l *latch) done() {
 	if atomic.AddInt64(&l.left, -1) == 0 {
 		atomic.StoreInt64(&l.end, now())
 	}
-}
-
-func (l *latch) waitYielding() int64 {
-	for atomic.LoadInt64(&l.left) > 0 {
-		runtime.Gosched()
-	}
-	return atomic.LoadInt64(&l.end)
+	l.wg.Done()
 }
 
 func (l *latch) wait() int64 {
-	for atomic.LoadInt64(&l.left) > 0 {
-		time.Sleep(100 * time.Microsecond)
-	}
+	l.wg.Wait()
 	return atomic.LoadInt64(&l.end)
 }

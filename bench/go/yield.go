@@ -12,16 +12,14 @@ func yield(args []string) {
 	g := 2 * procs
 	done := newLatch(g)
 	t0 := now()
-	yielder := func() {
-		for j := int64(0); j < n; j++ {
-			runtime.Gosched()
-		}
-		done.done()
+	for i := int64(0); i < g; i++ {
+		go func() {
+			for j := int64(0); j < n; j++ {
+				runtime.Gosched()
+			}
+			done.done()
+		}()
 	}
-	for i := int64(1); i < g; i++ {
-		go yielder()
-	}
-	yielder()
-	t1 := done.waitYielding()
+	t1 := done.wait()
 	report("yield", float64(t1-t0)*float64(procs)/(float64(g)*float64(n)), "ns/op")
 }

@@ -147,11 +147,33 @@ static char *slotalloc(bool *guarded)
     return v;
 }
 
+/* Gs are carved from 2 MiB slabs, dense and (where the kernel allows)
+   backed by huge pages: a burst of spawns then costs a page fault per
+   slab, not per G.  A G is never freed alone (dead ones wait on free
+   lists); the slabs go when the run ends. */
+enum { GSLAB = 2 << 20 };
+static struct gslab {
+    struct gslab *next;
+} *gslabs;
+static char *gslabnext, *gslabend;
+
 g *galloc(void)
 {
-    g *gp = calloc(1, sizeof *gp);
-    if (!gp)
-        gort_throw("out of memory allocating a goroutine");
+    size_t size = (sizeof(struct g) + 63) & ~(size_t)63;
+    rtlock_lock(&chunklock);
+    if (gslabnext == NULL || gslabnext + size > gslabend) {
+        char *v = mmap(NULL, GSLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (v == MAP_FAILED)
+            gort_throw("out of memory allocating a goroutine");
+        madvise(v, GSLAB, MADV_HUGEPAGE);
+        ((struct gslab *)v)->next = gslabs;
+        gslabs = (struct gslab *)v;
+        gslabnext = v + 64;
+        gslabend = v + GSLAB;
+    }
+    g *gp = (g *)gslabnext;
+    gslabnext += size;
+    rtlock_unlock(&chunklock);
 #ifdef GORT_TSAN
     gp->ctx.san_fiber = __tsan_create_fiber(0);
 #endif
@@ -221,7 +243,6 @@ void gfreeall(void)
         if (gp->stack.lo)
             VALGRIND_STACK_DEREGISTER(gp->stack.valgrind_id);
 #endif
-        free(gp);
         gp = next;
     }
     sched.allg = NULL;
@@ -233,6 +254,12 @@ void gfreeall(void)
     }
     chunk = NULL;
     freestacks = NULL;
+    while (gslabs) {
+        struct gslab *sl = gslabs;
+        gslabs = sl->next;
+        munmap(sl, GSLAB);
+    }
+    gslabnext = gslabend = NULL;
 }
 
 void stackcheck(g *gp)

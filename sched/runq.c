@@ -151,13 +151,7 @@ g *runqsteal(p *pp, p *victim, bool stealnext)
 
 void globrunqput(g *gp)
 {
-    gp->schedlink = NULL;
-    if (sched.runqtail)
-        sched.runqtail->schedlink = gp;
-    else
-        sched.runqhead = gp;
-    sched.runqtail = gp;
-    atomic_fetch_add_explicit(&sched.runqsize, 1, memory_order_relaxed);
+    globrunqputbatch(gp, gp, 1);
 }
 
 void globrunqputbatch(g *head, g *tail, int n)

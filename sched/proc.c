@@ -946,6 +946,7 @@ int gort_run(gort_fn main_fn, void *arg)
     sysmonstart();
     schedule(m0);
     sysmonstop(); /* before the joins: sysmon may start Ms */
+    netpollstop(); /* its waiters' stacks are freed below */
 
     /* Main returned: wait for every other M, then free the run. */
     for (m *mp = sched.allm; mp; mp = mp->alllink)

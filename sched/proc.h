@@ -71,6 +71,9 @@ void sysmonstart(void);
 void sysmonstop(void);
 void sysmonwake(void);              /* a blocking call began */
 
+/* netpoll.c */
+void netpollstop(void);
+
 /* gls.c */
 void glsexit(g *gp);                /* runs the destructors of gp's values */
 extern _Atomic int64_t sched_pollUntil;

@@ -24,6 +24,8 @@
 #ifndef GORT_IO_H
 #define GORT_IO_H
 
+#include <sys/types.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,6 +38,21 @@ GORT_API void gort_enter_blocking(void);
 GORT_API void gort_exit_blocking(void);
 /* A preemption safe point: yields if sysmon asked this goroutine to. */
 GORT_API void gort_safepoint(void);
+
+/* fd I/O that parks only the goroutine (sched/net.c, sched/netpoll.c).
+   Results are fds or byte counts, or a negative errno (never errno).  A
+   deadline is a gort_now() time, 0 for none; past it a call returns
+   -ETIMEDOUT.  gort_net_close wakes a goroutine parked on the fd with
+   -ECANCELED.  One goroutine at a time may wait on an fd (else -EBUSY).
+   Host names go through getaddrinfo inside gort_syscall. */
+GORT_API int     gort_net_listen_tcp(const char *host, int port, int backlog);
+GORT_API int     gort_net_listen_unix(const char *path, int backlog);
+GORT_API int     gort_net_accept(int fd, int64_t deadline);
+GORT_API int     gort_net_dial_tcp(const char *host, int port, int64_t deadline);
+GORT_API int     gort_net_dial_unix(const char *path, int64_t deadline);
+GORT_API ssize_t gort_net_read(int fd, void *buf, size_t n, int64_t deadline);
+GORT_API ssize_t gort_net_write(int fd, const void *buf, size_t n, int64_t deadline); /* all of buf */
+GORT_API int     gort_net_close(int fd);
 
 #ifdef __cplusplus
 }

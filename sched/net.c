@@ -207,3 +207,16 @@ int gort_net_close(int fd)
     netpollcancel(fd); /* wakes its waiter with -ECANCELED */
     return close(fd) == 0 ? 0 : -errno;
 }
+
+int gort_net_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -errno;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return -EAFNOSUPPORT;
+}

@@ -20,9 +20,9 @@
  * Readiness, the deadline timer and close all go through pdtake, a CAS
  * on the word, so exactly one of them readies the G, and one that comes
  * before the commit makes the CAS fail, so no wake-up is lost.  The loop
- * polls level-triggered and only for directions someone waits for
- * (pdwanted), so readiness that comes before the arming is reported
- * at once.  When the G runs again it removes its timer and waits until
+ * polls level-triggered, so readiness that came before the arming is
+ * reported at once; a direction stays armed after its wake-up (the next
+ * wait usually follows soon) and is dropped when it fires with no waiter.  When the G runs again it removes its timer and waits until
  * a timer callback in flight has finished, so a timer never touches a
  * later wait.
  *
@@ -128,22 +128,35 @@ void pdrelease(pollDesc *pd)
 }
 
 /* Takes the waiter of *wp: a parked G is returned with w->err set (the
-   caller readies it); a G about to park is marked with `mark` instead. */
-static g *pdtake(_Atomic uintptr_t *wp, uintptr_t mark, int err)
+   caller readies it); a G about to park is marked with `mark` instead.
+   *found tells whether there was either. */
+static g *pdtake(_Atomic uintptr_t *wp, uintptr_t mark, int err, bool *found)
 {
     uintptr_t s = atomic_load(wp);
     for (;;) {
-        if (s == 0 || s == PD_READY || s == PD_EXPIRED)
+        if (s == 0 || s == PD_READY || s == PD_EXPIRED) {
+            *found = false;
             return NULL;
+        }
         uintptr_t to = s == PD_WAIT ? mark : 0;
         if (atomic_compare_exchange_weak(wp, &s, to))
             break;
     }
+    *found = true;
     if (s == PD_WAIT)
         return NULL;
     pollwait *w = (pollwait *)s;
     w->err = err;
     return w->gp;
+}
+
+/* Readies the waiter of *wp with err, if any. */
+static void pdwake(_Atomic uintptr_t *wp, uintptr_t mark, int err)
+{
+    bool found;
+    g *gp = pdtake(wp, mark, err, &found);
+    if (gp)
+        goready(gp);
 }
 
 static bool waiting(_Atomic uintptr_t *wp)
@@ -159,17 +172,22 @@ int pdwanted(pollDesc *pd)
     return (waiting(&pd->rw) ? POLL_READ : 0) | (waiting(&pd->ww) ? POLL_WRITE : 0);
 }
 
-void netpollready(pollDesc *pd, int events, g **list)
+int netpollready(pollDesc *pd, int events, g **list)
 {
-    g *gp;
-    if ((events & POLL_READ) && (gp = pdtake(&pd->rw, PD_READY, 0)) != NULL) {
-        gp->schedlink = *list;
-        *list = gp;
+    int found = 0;
+    for (int mode = POLL_READ; mode <= POLL_WRITE; mode <<= 1) {
+        if (!(events & mode))
+            continue;
+        bool f;
+        g *gp = pdtake(mode == POLL_READ ? &pd->rw : &pd->ww, PD_READY, 0, &f);
+        if (f)
+            found |= mode;
+        if (gp) {
+            gp->schedlink = *list;
+            *list = gp;
+        }
     }
-    if ((events & POLL_WRITE) && (gp = pdtake(&pd->ww, PD_READY, 0)) != NULL) {
-        gp->schedlink = *list;
-        *list = gp;
-    }
+    return found;
 }
 
 /* A deadline timer: arg is the pd, seq the direction. */
@@ -177,13 +195,12 @@ static void pddeadline(void *arg, uintptr_t seq, int64_t now)
 {
     (void)now;
     pollDesc *pd = arg;
-    g *gp = pdtake(seq == POLL_READ ? &pd->rw : &pd->ww, PD_EXPIRED, -ETIMEDOUT);
-    if (gp)
-        goready(gp);
+    pdwake(seq == POLL_READ ? &pd->rw : &pd->ww, PD_EXPIRED, -ETIMEDOUT);
 }
 
 struct commit {
     pollDesc *pd;
+    int mode;
     _Atomic uintptr_t *wp;
     pollwait *w;
 };
@@ -192,7 +209,10 @@ static bool netpollcommit(g *gp, void *arg)
 {
     (void)gp;
     struct commit *c = arg;
-    netpollarm(c->pd);
+    /* Already polled for (the usual case) needs no call into the loop:
+       the loop re-checks pdwanted after it narrows `armed` (netpoll_uv.c). */
+    if ((atomic_load(&c->pd->armed) & c->mode) == 0)
+        netpollarm(c->pd);
     uintptr_t s = PD_WAIT;
     return atomic_compare_exchange_strong(c->wp, &s, (uintptr_t)c->w);
 }
@@ -207,7 +227,7 @@ int netpollblock(pollDesc *pd, int mode, int64_t deadline)
     _Atomic uintptr_t *wp = mode == POLL_READ ? &pd->rw : &pd->ww;
     gtimer *t = mode == POLL_READ ? &pd->rt : &pd->wt;
     pollwait w = {.gp = getg()};
-    struct commit c = {pd, wp, &w};
+    struct commit c = {pd, mode, wp, &w};
     atomic_store(wp, PD_WAIT);
     atomic_fetch_add(&sched.nnetwait, 1);
     if (deadline) {
@@ -238,11 +258,8 @@ int pdclose(pollDesc *pd)
     int st = PD_OPEN;
     if (!atomic_compare_exchange_strong(&pd->state, &st, PD_CLOSING))
         return st == PD_CLOSING ? -ECANCELED : -EBADF;
-    g *gp;
-    if ((gp = pdtake(&pd->rw, PD_READY, -ECANCELED)) != NULL)
-        goready(gp);
-    if ((gp = pdtake(&pd->ww, PD_READY, -ECANCELED)) != NULL)
-        goready(gp);
+    pdwake(&pd->rw, PD_READY, -ECANCELED);
+    pdwake(&pd->ww, PD_READY, -ECANCELED);
     pdrelease(pd);
     while (atomic_load(&pd->ref) != 0)
         semacquire(&pd->csema); /* a late pdrelease may leave a count: loop */

@@ -33,7 +33,7 @@ struct pollDesc {
     gort_mutex rmu, wmu;      /* one reader and one writer at a time */
     /* netpoll_uv.c's, under its lock or its loop's owner only. */
     void *handle;             /* the uv_poll_t, NULL until first armed */
-    int armed;                /* POLL_* the handle is started for */
+    _Atomic int armed;        /* POLL_* the handle is started for */
     bool queued;              /* on the owner's queue of pds to re-arm */
     pollDesc *qlink;
 };
@@ -46,11 +46,13 @@ void pdrelease(pollDesc *pd);
 int netpollblock(pollDesc *pd, int mode, int64_t deadline); /* 0: retry the call */
 int pdclose(pollDesc *pd);             /* evicts the waiters, then closes fd */
 int pdwanted(pollDesc *pd);            /* POLL_* some G waits for */
-void netpollready(pollDesc *pd, int events, g **list); /* takes the waiters */
+/* Takes the waiters of the directions in events; returns those that had
+   one (parked or about to park). */
+int netpollready(pollDesc *pd, int events, g **list);
 void pdfreeall(void);                  /* end of a run */
 
 /* netpoll_uv.c: the loop (see its top comment) */
-void netpollarm(pollDesc *pd);         /* the handle follows pdwanted(pd) */
+void netpollarm(pollDesc *pd);         /* the handle polls for pdwanted(pd) */
 void netpollclose(pollDesc *pd);       /* the handle is stopped and closed */
 long netpollfs(int write, int fd, void *buf, size_t n, int64_t off);
 int netpoll(int64_t until, g **list);  /* -1: another M polls; else Gs readied */

@@ -19,10 +19,11 @@
  * queuer wakes it with uv_async_send.  So a queued item is always applied
  * by an owner that is running or about to run.
  *
- * Arming.  A pd's uv_poll_t is started level-triggered for exactly the
- * directions some G waits for (pdwanted): armed when a G parks, narrowed
- * or stopped by the callback that readies it.  A handle is made at a pd's
- * first wait and closed when its fd is (netpollclose, before close(2)).
+ * Arming.  A pd's uv_poll_t is started level-triggered when a G parks for
+ * a direction it does not poll yet, and keeps polling it across waits (an
+ * epoll_ctl per wait would cost more than the wait); a direction that
+ * fires while nobody waits is dropped.  A handle is made at a pd's first
+ * wait and closed when its fd is (netpollclose, before close(2)).
  *
  * Files.  gort_file_read/write hand a uv_fs request to the loop (libuv's
  * thread pool runs pread/pwrite) and park; the completion callback, on
@@ -85,12 +86,9 @@ static void freehandle(uv_handle_t *h)
     free(h);
 }
 
-/* Starts, narrows or stops pd's handle to follow what its Gs wait for. */
-static void rearm(pollDesc *pd)
+/* Starts pd's handle for the directions in `want`, or stops it. */
+static void setarmed(pollDesc *pd, int want)
 {
-    int want = pdwanted(pd);
-    if (want == pd->armed)
-        return;
     uv_poll_t *h = pd->handle;
     if (h == NULL) {
         h = malloc(sizeof *h);
@@ -105,7 +103,16 @@ static void rearm(pollDesc *pd)
                    : uv_poll_stop(h);
     if (err != 0)
         gort_throw("netpoll: uv_poll_start failed");
-    pd->armed = want;
+    atomic_store(&pd->armed, want);
+}
+
+/* Makes pd's handle poll for every direction some G waits for. */
+static void rearm(pollDesc *pd)
+{
+    int armed = atomic_load(&pd->armed);
+    int want = pdwanted(pd);
+    if (want & ~armed)
+        setarmed(pd, armed | want);
 }
 
 static void pollcb(uv_poll_t *h, int status, int events)
@@ -115,7 +122,14 @@ static void pollcb(uv_poll_t *h, int status, int events)
     int ev = status < 0 ? POLL_READ | POLL_WRITE
                         : ((events & UV_READABLE) ? POLL_READ : 0) |
                               ((events & UV_WRITABLE) ? POLL_WRITE : 0);
-    netpollready(pd, ev, &np.ready);
+    int idle = ev & ~netpollready(pd, ev, &np.ready);
+    if (idle == 0)
+        return;
+    /* A direction that fired with nobody waiting stops being polled, or
+       it would fire on every poll.  A G that read `armed` before this
+       store skipped netpollarm, but stored its wait first: the rearm
+       after it sees that wait (both sides store, then load). */
+    setarmed(pd, atomic_load(&pd->armed) & ~idle);
     rearm(pd);
 }
 
@@ -135,7 +149,7 @@ static void startreq(npreq *r)
         if (pd->handle) {
             uv_close(pd->handle, freehandle); /* stops polling the fd now */
             pd->handle = NULL;
-            pd->armed = 0;
+            atomic_store(&pd->armed, 0);
         }
         npready(r->gp);
         return;

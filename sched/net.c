@@ -104,8 +104,10 @@ int gort_net_listen_unix(const char *path, int backlog)
 
 /* One non-blocking system call, retried while it would block: `call`
    returns a result >= 0, or -errno.  Takes fd's reader or writer turn. */
-static long fdio(int fd, int mode, int64_t deadline, long (*call)(int fd, void *arg), void *arg)
+static long fdio(const char *what, int fd, int mode, int64_t deadline,
+                 long (*call)(int fd, void *arg), void *arg)
 {
+    gort_checkblock(what);
     int err;
     pollDesc *pd = pdacquire(fd, &err);
     if (pd == NULL)
@@ -144,7 +146,7 @@ static long acceptcall(int fd, void *arg)
 
 int gort_net_accept(int fd, int64_t deadline)
 {
-    return (int)fdio(fd, POLL_READ, deadline, acceptcall, NULL);
+    return (int)fdio("gort_net_accept", fd, POLL_READ, deadline, acceptcall, NULL);
 }
 
 /* A connect in progress has finished once the fd is writable. */
@@ -167,7 +169,7 @@ static int dial(int family, const struct sockaddr *sa, socklen_t len, int64_t de
     if (connect(fd, sa, len) != 0) {
         /* EAGAIN (a Unix socket's full backlog) is returned as it is. */
         err = errno == EINPROGRESS || errno == EINTR
-                  ? (int)fdio(fd, POLL_WRITE, deadline, connectdone, NULL)
+                  ? (int)fdio("gort_net_dial", fd, POLL_WRITE, deadline, connectdone, NULL)
                   : -errno;
     }
     if (err) {
@@ -209,7 +211,7 @@ static long readcall(int fd, void *arg)
 ssize_t gort_net_read(int fd, void *buf, size_t n, int64_t deadline)
 {
     struct iobuf b = {buf, n, 0};
-    return fdio(fd, POLL_READ, deadline, readcall, &b);
+    return fdio("gort_net_read", fd, POLL_READ, deadline, readcall, &b);
 }
 
 /* Sends until the whole buffer is gone: EAGAIN only when nothing more
@@ -229,7 +231,7 @@ static long writecall(int fd, void *arg)
 ssize_t gort_net_write(int fd, const void *buf, size_t n, int64_t deadline)
 {
     struct iobuf b = {(char *)buf, n, 0};
-    return fdio(fd, POLL_WRITE, deadline, writecall, &b);
+    return fdio("gort_net_write", fd, POLL_WRITE, deadline, writecall, &b);
 }
 
 int gort_net_close(int fd)

@@ -219,7 +219,6 @@ static bool netpollcommit(g *gp, void *arg)
 
 int netpollblock(pollDesc *pd, int mode, int64_t deadline)
 {
-    gort_checkblock(mode == POLL_READ ? "gort_net read" : "gort_net write");
     if (atomic_load(&pd->state) != PD_OPEN)
         return -ECANCELED;
     if (deadline && deadline <= nanotime())
@@ -255,9 +254,18 @@ int netpollblock(pollDesc *pd, int mode, int64_t deadline)
 
 int pdclose(pollDesc *pd)
 {
+    bool inrun = getg() != NULL;
+    if (!inrun && atomic_load(&sched.running))
+        gort_checkblock("gort_net_close"); /* it waits for calls in flight */
     int st = PD_OPEN;
     if (!atomic_compare_exchange_strong(&pd->state, &st, PD_CLOSING))
         return st == PD_CLOSING ? -ECANCELED : -EBADF;
+    if (!inrun) { /* no run: nobody waits, no loop polls */
+        int r = close(pd->fd) == 0 ? 0 : -errno;
+        atomic_store(&pd->ref, 0);
+        atomic_store(&pd->state, PD_CLOSED);
+        return r;
+    }
     pdwake(&pd->rw, PD_READY, -ECANCELED);
     pdwake(&pd->ww, PD_READY, -ECANCELED);
     pdrelease(pd);

@@ -110,13 +110,14 @@ pollDesc *pdacquire(int fd, int *err)
             pdrelease(pd);
             continue;
         }
-        if (st == PD_CLOSING) {
-            *err = -ECANCELED;
-            return NULL;
-        }
+        /* Under pdlock: PD_CLOSING then means close(2) has not run yet,
+           so fd is still the fd being closed, not a new one with its
+           number (pdclose closes and marks PD_CLOSED under pdlock). */
         rtlock_lock(&pdlock);
         st = atomic_load(&pd->state);
-        int e = st == PD_FREE || st == PD_CLOSED ? pdopen(pd) : 0;
+        int e = st == PD_FREE || st == PD_CLOSED ? pdopen(pd)
+                : st == PD_CLOSING               ? -ECANCELED
+                                                 : 0;
         rtlock_unlock(&pdlock);
         if (e) {
             *err = e;
@@ -251,6 +252,18 @@ int netpollblock(pollDesc *pd, int mode, int64_t deadline)
     return atomic_load(&pd->state) == PD_OPEN ? 0 : -ECANCELED;
 }
 
+/* close(2) and PD_CLOSED in one step under pdlock: between the two, the
+   kernel may give the fd number to a new socket (an accept on another
+   thread), whose first call must not find the old pd still closing. */
+static int pdcloseunder(pollDesc *pd)
+{
+    rtlock_lock(&pdlock);
+    int r = close(pd->fd) == 0 ? 0 : -errno;
+    atomic_store(&pd->state, PD_CLOSED);
+    rtlock_unlock(&pdlock);
+    return r;
+}
+
 int pdclose(pollDesc *pd)
 {
     bool inrun = getg() != NULL;
@@ -260,10 +273,8 @@ int pdclose(pollDesc *pd)
     if (!atomic_compare_exchange_strong(&pd->state, &st, PD_CLOSING))
         return st == PD_CLOSING ? -ECANCELED : -EBADF;
     if (!inrun) { /* no run: nobody waits, no loop polls */
-        int r = close(pd->fd) == 0 ? 0 : -errno;
         atomic_store(&pd->ref, 0);
-        atomic_store(&pd->state, PD_CLOSED);
-        return r;
+        return pdcloseunder(pd);
     }
     pdwake(&pd->rw, PD_READY, -ECANCELED);
     pdwake(&pd->ww, PD_READY, -ECANCELED);
@@ -271,9 +282,7 @@ int pdclose(pollDesc *pd)
     while (atomic_load(&pd->ref) != 0)
         semacquire(&pd->csema); /* a late pdrelease may leave a count: loop */
     netpollclose(pd);
-    int r = close(pd->fd) == 0 ? 0 : -errno;
-    atomic_store(&pd->state, PD_CLOSED);
-    return r;
+    return pdcloseunder(pd);
 }
 
 void pdfreeall(void)

@@ -631,3 +631,68 @@ Test(net, a_reset_wakes_the_parked_reader_with_the_error, .timeout = 20)
     cr_assert_eq(rst_read2, 0, "%zd", rst_read2);
     cr_assert_eq(rst_write, -EPIPE, "%zd", rst_write);
 }
+
+/* ---- fd numbers reused at once -------------------------------------------- */
+
+/* Servers close their connection while the acceptor takes new ones: the
+   kernel hands a just-closed fd number to the next connection, whose
+   first call must see a new fd, not the one being closed. */
+static _Atomic int reuse_bad;
+
+static void reuse_serve(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    char c;
+    if (gort_net_read(fd, &c, 1, gort_now() + 5000000000) != 1 ||
+        gort_net_write(fd, &c, 1, 0) != 1)
+        atomic_fetch_add(&reuse_bad, 1);
+    if (gort_net_close(fd) != 0)
+        atomic_fetch_add(&reuse_bad, 1);
+}
+
+static void reuse_acceptor(void *arg)
+{
+    int n = (int)(intptr_t)arg;
+    for (int i = 0; i < n; i++) {
+        int fd = gort_net_accept(lfd, gort_now() + 5000000000);
+        cr_assert_geq(fd, 0);
+        gort_go(reuse_serve, (void *)(intptr_t)fd);
+    }
+}
+
+static void reuse_client(void *arg)
+{
+    gort_waitgroup *wg = arg;
+    for (int i = 0; i < SCALE(250); i++) {
+        int fd = gort_net_dial_tcp("127.0.0.1", port, gort_now() + 5000000000);
+        cr_assert_geq(fd, 0);
+        char c = 'x';
+        cr_assert_eq(gort_net_write(fd, &c, 1, 0), 1);
+        cr_assert_eq(gort_net_read(fd, &c, 1, gort_now() + 5000000000), 1, "no answer");
+        gort_net_close(fd);
+    }
+    gort_wg_done(wg);
+}
+
+static void reuse_main(void *arg)
+{
+    (void)arg;
+    gort_waitgroup wg = GORT_WAITGROUP_INIT;
+    gort_go(reuse_acceptor, (void *)(intptr_t)(8 * SCALE(250)));
+    gort_wg_add(&wg, 8);
+    for (int i = 0; i < 8; i++)
+        gort_go(reuse_client, &wg);
+    gort_wg_wait(&wg);
+    gort_net_close(lfd);
+}
+
+Test(net, fd_numbers_reused_while_others_close, .timeout = 60)
+{
+    atomic_store(&reuse_bad, 0);
+    lfd = gort_net_listen_tcp("127.0.0.1", 0, 1024);
+    cr_assert_geq(lfd, 0);
+    port = gort_net_port(lfd);
+    gort_maxprocs(2);
+    cr_assert_eq(gort_run(reuse_main, NULL), 0);
+    cr_assert_eq(atomic_load(&reuse_bad), 0);
+}

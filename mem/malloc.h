@@ -36,11 +36,12 @@
  *                        coalesced on release) and the scavenger that gives
  *                        idle pages back to the OS.
  *
- * A span's allocation state is a bitmap (allocBits, bit set = allocated)
- * plus allocCache, the free bits of one bitmap word (freeindex), so the
- * fast path allocates with one count-trailing-zeros on a register-sized
- * word (span.c).  allocCount counts objects allocated and not yet given
- * back to the bitmap.
+ * A span's allocation state is a bitmap, freeBits (bit set = free: the
+ * polarity of Go's allocCache, the inverse of Go's allocBits, so that no
+ * path flips it), plus allocCache, the free bits of one bitmap word
+ * (freeindex), so the fast path allocates with one count-trailing-zeros on
+ * a register-sized word (span.c).  allocCount counts objects allocated and
+ * not yet given back to the bitmap.
  *
  * Ownership and free.  Every span in use has an owner (mspan.owner): an
  * mcache, or an mcentral when no cache holds it.  A free from the thread
@@ -114,9 +115,8 @@ void memlock_reinit(memlock *l); /* in a fork child: the owner is gone */
 /* ---- spans ------------------------------------------------------------ */
 
 enum mspanstate { MSPAN_DEAD, MSPAN_FREE, MSPAN_INUSE };
-/* Which of its owner's lists holds a span in use.  The values matter:
-   gort_free tests list + (allocCount == 0) >= 2. */
-enum mspanlist { LIST_CURRENT = 0, LIST_PARTIAL = 1, LIST_FULL = 2 };
+/* Which of its owner's lists holds a span in use (span_setlist). */
+enum mspanlist { LIST_CURRENT, LIST_PARTIAL, LIST_FULL };
 
 #define XF_NONE   ((uintptr_t)0)
 #define XF_NOTIFY ((uintptr_t)1)
@@ -143,7 +143,7 @@ struct mspan {
     uint8_t state;           /* enum mspanstate; heap lock */
     bool needzero;           /* pages may hold old data */
     uint32_t unscav;         /* free runs: pages not released to the OS */
-    uintptr_t limit;         /* end of the last object (large: of the pages) */
+    uintptr_t nbytes;        /* base to the end of the last object (large: of the pages) */
     uintptr_t npages;
 
     /* The owner's: the fast paths' state and the bitmap. */
@@ -152,8 +152,11 @@ struct mspan {
     uint16_t allocCount;
     uint16_t freeindex;      /* the bitmap word allocCache stands for */
     uint8_t list;            /* enum mspanlist */
+    int16_t freefloor;       /* a local free that leaves allocCount <= this
+                                must move the span: -1 current, 0 partial,
+                                nelems full (span_setlist) */
     mspan *next, *prev;      /* owner's list, or the heap's free list */
-    uint64_t allocBits[BITMAP_WORDS];
+    uint64_t freeBits[BITMAP_WORDS];
 
     /* Remote freers' CAS target, on a line of its own. */
     _Alignas(64) _Atomic uintptr_t xfree; /* block list | XF_ tag */
@@ -175,6 +178,21 @@ static inline uint32_t span_objindex(const mspan *s, uintptr_t p) {
     return (uint32_t)(((uint64_t)(p - s->base) * s->divmul) >> 32);
 }
 
+/* True if p is the start of one of s's objects, whose index goes to *idx.
+   One multiplication checks the offset: its low 32 bits times divmul are
+   below divmul exactly when it is a multiple of the size (mksizeclasses.py
+   checks every offset of every class).  p may lie outside s: the span map
+   holds stale entries inside free runs, and spanof ignores the address
+   bits above ADDR_BITS. */
+static inline bool span_blockindex(const mspan *s, uintptr_t p, uint32_t *idx) {
+    uintptr_t off = p - s->base;
+    if (off >= s->nbytes)
+        return false;
+    uint64_t m = (uint64_t)off * s->divmul;
+    *idx = (uint32_t)(m >> 32);
+    return (uint32_t)m < s->divmul;
+}
+
 /* Hands out the object at allocCache's lowest set bit; allocCache != 0.
    The malloc fast path. */
 static inline void *span_alloccache(mspan *s) {
@@ -185,20 +203,27 @@ static inline void *span_alloccache(mspan *s) {
     return (void *)(s->curbase + (uintptr_t)bit * s->elemsize);
 }
 
-/* Gives object idx (at p) back to the bitmap; the owner's local free. */
-static inline void span_freeindex(mspan *s, uint32_t idx, uintptr_t p) {
+/* Gives object idx back to the bitmap; the owner's local free.  False,
+   changing nothing, if the object is free already (a double free). */
+static inline bool span_freeindex(mspan *s, uint32_t idx) {
     uint32_t w = idx / 64;
-    uint64_t bit = 1ull << (idx % 64);
-    /* Word freeindex lives in allocCache, inverted: pick the word and its
-       polarity without a branch (w == freeindex is random). */
-    uint64_t flip = -(uint64_t)(w == s->freeindex);
-    uintptr_t inbits = (uintptr_t)&s->allocBits[w], incache = (uintptr_t)&s->allocCache;
-    uint64_t *wp = (uint64_t *)(inbits ^ ((inbits ^ incache) & flip)); /* a select, not a jump */
-    uint64_t allocated = *wp ^ flip;
-    if (unlikely(!(allocated & bit)))
-        mthrow("double free", (void *)p);
-    *wp = (allocated & ~bit) ^ flip;
+    /* Word freeindex lives in allocCache: pick it with a cmov, not a
+       jump, as w == freeindex is random from free to free (the empty asm
+       hides the two addresses, so the compiler selects, then loads). */
+    uint64_t *wp = &s->freeBits[w], *cp = &s->allocCache;
+    __asm__("" : "+r"(wp), "+r"(cp));
+    wp = w == s->freeindex ? cp : wp;
+    uint64_t free = *wp;
+    if (unlikely((free >> (idx % 64)) & 1))
+        return false;
+    *wp = free | 1ull << (idx % 64);
     s->allocCount--;
+    return true;
+}
+
+static inline void span_setlist(mspan *s, enum mspanlist l) {
+    s->list = (uint8_t)l;
+    s->freefloor = (int16_t)(l == LIST_CURRENT ? -1 : l == LIST_PARTIAL ? 0 : s->nelems);
 }
 
 /* span.c: the bitmap */
@@ -231,10 +256,17 @@ typedef struct spanlists {
 #define KEEP_PARTIAL 4
 void spanlists_place(spanlists *l, mspan *s, bool keep);
 
+/* mcache.direct[i] is the current span of the scan class that holds
+   sizes 8i+1 .. 8i+8 (mimalloc's pages_free_direct): malloc of at most
+   DIRECT_MAX bytes finds its span with no size-class lookup. */
+#define DIRECT_MAX SMALL_SIZE_MAX
+#define DIRECT_SLOTS (DIRECT_MAX / SMALL_SIZE_DIV)
+
 typedef struct mcache {
     mowner own;                            /* first: (mowner *)c == &c->own; its
                                               line is remote freers' */
-    _Alignas(64) mspan *alloc[NUM_SPAN_CLASSES]; /* current span per class */
+    _Alignas(64) mspan *direct[DIRECT_SLOTS]; /* alloc[] by size, see above */
+    mspan *alloc[NUM_SPAN_CLASSES];        /* current span per class */
     spanlists lists[NUM_SPAN_CLASSES];
     _Atomic uint64_t xfrees;               /* remote frees made from this cache */
     struct mcache *poolnext, *allnext, *allprev;
@@ -247,13 +279,22 @@ typedef struct mcentral {
     uint8_t spanclass;
 } mcentral;
 
+/* The caches a thread uses.  tls_bound is the one it allocates from: its
+   P's while its M holds a P, else its own (NULL until its first
+   allocation).  tls_mcache is what the fast paths use: tls_bound, or
+   nocache - an inert cache that owns no span and whose current spans are
+   all emptyspan - when there is none yet or the debug option is on, so
+   that both fast paths fall through to their _generic halves with no test
+   of their own. */
 extern mspan emptyspan;                    /* alloc[] before the first refill */
+extern mcache nocache;
 extern __thread mcache *tls_mcache __attribute__((tls_model("initial-exec")));
+extern __thread mcache *tls_bound __attribute__((tls_model("initial-exec")));
 
 void *mcache_nextfree(mcache *c, uint8_t spc);     /* refill and allocate */
 void mcache_freeslow(mcache *c, mspan *s);         /* local free left s full/empty */
 void mcache_trim(mcache *c);                       /* free the empty spans it keeps */
-mcache *mcache_thread(void);                       /* create this thread's cache */
+mcache *mcache_self(void);                         /* tls_bound, created if NULL */
 void mcache_initkey(void);                         /* mem_init: the thread-exit hook */
 extern memlock mcache_poollock;                      /* the pool and list of mcaches */
 extern mcache *mcache_all;                         /* every live mcache; pool lock */
@@ -314,11 +355,13 @@ mspan *mheap_alloc(uintptr_t npages, uintptr_t alignpages, uint8_t spanclass);
 void mheap_free(mspan *s);
 void mheap_scavenge(uint64_t keepbytes);   /* release idle pages above keepbytes */
 
-/* The span holding p, or NULL when p is not in a span gort has in use. */
+/* The span whose pages hold p, or NULL when p is not in a span gort has
+   in use - or a stale span, inside a free run (see mheap.c).  The address
+   bits above ADDR_BITS are ignored, not tested: the caller checks that p
+   lies in the span it gets. */
 static inline mspan *spanof(uintptr_t p) {
-    if (unlikely((p >> ARENA_SHIFT) >= ARENA_L1))
-        return NULL;
-    heapArena *ha = atomic_load_explicit(&mheap_arenas[p >> ARENA_SHIFT], memory_order_acquire);
+    heapArena *ha = atomic_load_explicit(&mheap_arenas[(p >> ARENA_SHIFT) & (ARENA_L1 - 1)],
+                                         memory_order_acquire);
     if (unlikely(ha == NULL))
         return NULL;
     return atomic_load_explicit(&ha->spans[(p >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)],

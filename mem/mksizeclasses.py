@@ -30,7 +30,10 @@ size classes proper) are Go's either way; --min-objects 0 gives Go's spans.
 
 For each class it also emits divmul = ceil(2^32 / size), so that an object's
 index is (offset * divmul) >> 32 for any offset inside the span (Go's
-divMagic), and the two lookup tables that map a request size to its class.
+divMagic), and the offset is a multiple of the size exactly when the low 32
+bits of that product are below divmul (checked here for every byte offset
+of every class: free uses it to reject a pointer inside a block); and the
+two lookup tables that map a request size to its class.
 """
 import sys
 
@@ -97,8 +100,10 @@ def check(classes):
         span = npages * PAGE_SIZE
         nelems = span // size
         divmul = (1 << 32) // size + 1 if size & (size - 1) else (1 << 32) // size
-        for off in range(0, span, 8):
-            if (off * divmul) >> 32 != off // size:
+        for off in range(0, nelems * size):
+            # The index, and exactness from the low 32 bits (span_blockindex).
+            m = off * divmul
+            if m >> 32 != off // size or ((m & 0xffffffff) < divmul) != (off % size == 0):
                 sys.exit("class %d: divmul wrong at %d" % (i, off))
         if nelems > 1024:
             sys.exit("class %d: %d objects per span, bitmap holds 1024" % (i, nelems))

@@ -30,7 +30,7 @@ void free_generic(void *p, mspan *s);              /* malloc.c; s = spanof(p) */
    an empty partial one may go back to the heap (a current one stays).
    One compare with the floor its list sets. */
 static inline void mcache_freed(mcache *c, mspan *s) {
-    if (unlikely((int)s->allocCount <= s->freefloor))
+    if (unlikely(s->allocCount <= s->freefloor))
         mcache_freeslow(c, s);
 }
 

@@ -39,7 +39,7 @@
  * A span's allocation state is a bitmap, freeBits (bit set = free: the
  * polarity of Go's allocCache, the inverse of Go's allocBits, so that no
  * path flips it), plus allocCache, the free bits of one bitmap word
- * (freeindex), so the fast path allocates with one count-trailing-zeros on
+ * (cachedword), so the fast path allocates with one count-trailing-zeros on
  * a register-sized word (span.c).  allocCount counts objects allocated and
  * not yet given back to the bitmap.
  *
@@ -149,12 +149,12 @@ struct mspan {
     /* The owner's: the fast paths' state and the bitmap. */
     _Alignas(64) uint64_t allocCache; /* free bits of word freeindex (Go's) */
     uintptr_t curbase;       /* address of object freeindex * 64 */
-    uint16_t allocCount;
-    uint16_t freeindex;      /* the bitmap word allocCache stands for */
-    uint8_t list;            /* enum mspanlist */
-    int16_t freefloor;       /* a local free that leaves allocCount <= this
+    uint64_t *cachedword;    /* the freeBits word allocCache stands for */
+    int32_t allocCount;
+    int32_t freefloor;       /* a local free that leaves allocCount <= this
                                 must move the span: -1 current, 0 partial,
                                 nelems full (span_setlist) */
+    uint8_t list;            /* enum mspanlist */
     mspan *next, *prev;      /* owner's list, or the heap's free list */
     uint64_t freeBits[BITMAP_WORDS];
 
@@ -197,22 +197,21 @@ static inline bool span_blockindex(const mspan *s, uintptr_t p, uint32_t *idx) {
    The malloc fast path. */
 static inline void *span_alloccache(mspan *s) {
     uint64_t cache = s->allocCache;
-    unsigned bit = (unsigned)__builtin_ctzll(cache);
+    uintptr_t bit = (uintptr_t)__builtin_ctzll(cache);
     s->allocCache = cache & (cache - 1);
     s->allocCount++;
-    return (void *)(s->curbase + (uintptr_t)bit * s->elemsize);
+    return (void *)(s->curbase + bit * s->elemsize);
 }
 
 /* Gives object idx back to the bitmap; the owner's local free.  False,
    changing nothing, if the object is free already (a double free). */
 static inline bool span_freeindex(mspan *s, uint32_t idx) {
-    uint32_t w = idx / 64;
-    /* Word freeindex lives in allocCache: pick it with a cmov, not a
-       jump, as w == freeindex is random from free to free (the empty asm
-       hides the two addresses, so the compiler selects, then loads). */
-    uint64_t *wp = &s->freeBits[w], *cp = &s->allocCache;
+    /* The cached word lives in allocCache: pick it with a cmov, not a
+       jump, as which word a free hits is random (the empty asm hides the
+       two addresses, so the compiler selects, then loads). */
+    uint64_t *wp = &s->freeBits[idx / 64], *cp = &s->allocCache;
     __asm__("" : "+r"(wp), "+r"(cp));
-    wp = w == s->freeindex ? cp : wp;
+    wp = wp == s->cachedword ? cp : wp;
     uint64_t free = *wp;
     if (unlikely((free >> (idx % 64)) & 1))
         return false;
@@ -223,7 +222,7 @@ static inline bool span_freeindex(mspan *s, uint32_t idx) {
 
 static inline void span_setlist(mspan *s, enum mspanlist l) {
     s->list = (uint8_t)l;
-    s->freefloor = (int16_t)(l == LIST_CURRENT ? -1 : l == LIST_PARTIAL ? 0 : s->nelems);
+    s->freefloor = l == LIST_CURRENT ? -1 : l == LIST_PARTIAL ? 0 : s->nelems;
 }
 
 /* span.c: the bitmap */

@@ -4,8 +4,8 @@
  *
  * freeBits has one bit per object, set while the object is free; the bits
  * past nelems in the last word stay clear so they never look free.  One
- * word, freeindex, is held in allocCache instead: while it is there
- * freeBits[freeindex] is stale, so the fast path touches only allocCache.
+ * word, *cachedword, is held in allocCache instead: while it is there the
+ * word in freeBits is stale, so the fast path touches only allocCache.
  * A local free of an object in that word sets its cache bit again, so it
  * is reused at once; a free elsewhere sets its freeBits bit and is seen
  * when the scan reaches its word.  When the cache is empty span_nextword
@@ -35,7 +35,7 @@ void span_initsmall(mspan *s, uint8_t spc) {
     memset(s->freeBits, 0xff, s->nelems / 64 * sizeof s->freeBits[0]);
     if (s->nelems % 64)
         s->freeBits[s->nelems / 64] = ~(~0ull << (s->nelems % 64));
-    s->freeindex = 0;
+    s->cachedword = &s->freeBits[0];
     s->allocCache = s->freeBits[0];
     s->curbase = s->base;
     if (mem_debug)
@@ -48,12 +48,12 @@ bool span_nextword(mspan *s) {
     if (s->allocCount >= s->nelems)
         return false;
     uint32_t nwords = (s->nelems + 63u) / 64u;
-    uint32_t w = s->freeindex;
+    uint32_t w = (uint32_t)(s->cachedword - s->freeBits);
     s->freeBits[w] = s->allocCache;
     for (uint32_t i = 0; i < nwords; i++) {
         w = w + 1 == nwords ? 0 : w + 1;
         if (s->freeBits[w]) {
-            s->freeindex = (uint16_t)w;
+            s->cachedword = &s->freeBits[w];
             s->allocCache = s->freeBits[w];
             s->curbase = s->base + (uintptr_t)w * 64 * s->elemsize;
             return true;

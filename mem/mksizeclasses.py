@@ -18,15 +18,20 @@ multiple of 128 for big ones) that still fits that many objects.
 
 Span sizes: Go's, except that --min-objects N raises a class's span, up
 to 16 pages, until it holds at least N objects (keeping the 1/8 waste
-bound); sizeclasses.h is generated with --min-objects 32.  Go's 8 KiB spans
+bound); sizeclasses.h is generated with --min-objects 64.  Go's 8 KiB spans
 hold only 4..16 objects from 512 bytes up; that suits Go, whose spans are
 swept by the collector, but a per-P cache that frees explicitly then
 switches spans every few allocations when a class's live objects are about
 one span's worth.  Measured with bench/alloc/run.sh (5 runs, medians, CPU
 ns per operation, gort / best of glibc, jemalloc, tcmalloc, mimalloc), Go's
 spans -> --min-objects 32: st 1.53 -> 1.20, xthread 1.11 -> 0.87, larson
-1.32 -> 0.80; peak RSS 0.77 -> 0.82 of mimalloc's.  The object sizes (the
-size classes proper) are Go's either way; --min-objects 0 gives Go's spans.
+1.32 -> 0.80; peak RSS 0.77 -> 0.82 of mimalloc's.  32 -> 64 (with the
+shorter fast paths of fastpath.h): the single-thread benchmark's refills
+fall from 16,074 to 1,371 per million mallocs (callgrind: 143.6M -> 139.6M
+instructions for 2M operations) and larson's CPU time by about 13%; peak
+RSS rises by 3-6% (xthread 4220 -> 4476 KiB, mimalloc 4664).  The object
+sizes (the size classes proper) are Go's either way; --min-objects 0 gives
+Go's spans.
 
 For each class it also emits divmul = ceil(2^32 / size), so that an object's
 index is (offset * divmul) >> 32 for any offset inside the span (Go's

@@ -136,8 +136,9 @@ struct mspan {
        hands: a remote freer's reads do not bounce the owner's lines. */
     uintptr_t base;          /* first byte */
     mowner *_Atomic owner;
+    uint64_t divmul;         /* index = ((p - base) * divmul) >> 32; 64 bits
+                                so that free multiplies from memory */
     uint32_t elemsize;
-    uint32_t divmul;         /* index = ((p - base) * divmul) >> 32 */
     uint16_t nelems;
     uint8_t spanclass;
     uint8_t state;           /* enum mspanstate; heap lock */
@@ -147,7 +148,7 @@ struct mspan {
     uintptr_t npages;
 
     /* The owner's: the fast paths' state and the bitmap. */
-    _Alignas(64) uint64_t allocCache; /* free bits of word freeindex (Go's) */
+    _Alignas(64) uint64_t allocCache; /* free bits of *cachedword (Go's) */
     uintptr_t curbase;       /* address of object freeindex * 64 */
     uint64_t *cachedword;    /* the freeBits word allocCache stands for */
     int32_t allocCount;
@@ -179,18 +180,18 @@ static inline uint32_t span_objindex(const mspan *s, uintptr_t p) {
 }
 
 /* True if p is the start of one of s's objects, whose index goes to *idx.
-   One multiplication checks the offset: its low 32 bits times divmul are
-   below divmul exactly when it is a multiple of the size (mksizeclasses.py
-   checks every offset of every class).  p may lie outside s: the span map
+   One multiplication checks the offset too: the low 32 bits of offset *
+   divmul are below divmul exactly when the offset is a multiple of the
+   size (mksizeclasses.py checks every offset of every class).  p may lie outside s: the span map
    holds stale entries inside free runs, and spanof ignores the address
    bits above ADDR_BITS. */
 static inline bool span_blockindex(const mspan *s, uintptr_t p, uint32_t *idx) {
     uintptr_t off = p - s->base;
     if (off >= s->nbytes)
         return false;
-    uint64_t m = (uint64_t)off * s->divmul;
+    uint64_t m = off * s->divmul;
     *idx = (uint32_t)(m >> 32);
-    return (uint32_t)m < s->divmul;
+    return (uint32_t)m < (uint32_t)s->divmul;
 }
 
 /* Hands out the object at allocCache's lowest set bit; allocCache != 0.

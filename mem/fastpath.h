@@ -12,11 +12,14 @@
  * malloc_generic.
  *
  * freefast: the span map gives the block's span in O(1); if the thread's
- * cache owns it, the block's index is checked (a pointer inside a block is
- * fatal) and its bit set in place, catching a double free.  Anything else
- * - NULL, a pointer gort never mapped, a large object, a span not in use
- * (its owner is NULL), a span another cache or an mcentral owns, the debug
- * option - is free_generic, which tells these apart.
+ * cache owns it, the block's offset is checked (it must be a block start
+ * inside the span: the map may hold a stale entry, and a pointer inside a
+ * block is fatal) and its free bit set in place, catching a double free.
+ * Anything else - NULL, a pointer gort never mapped, a large object, a
+ * span not in use (its owner is NULL), a span another cache or an
+ * mcentral owns, the debug option, a failed check - is free_generic,
+ * which tells these apart.  Every exit is a return or a tail call, so
+ * freefast needs no stack frame.
  */
 #ifndef GORT_MEM_FASTPATH_H
 #define GORT_MEM_FASTPATH_H

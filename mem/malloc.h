@@ -44,9 +44,9 @@
  * not yet given back to the bitmap.
  *
  * Ownership and free.  Every span in use has an owner (mspan.owner): an
- * mcache, or an mcentral when no cache holds it.  A free from the thread
- * that holds the owning cache clears the bit directly (local free, no
- * atomic).  Any other free is remote: the block is pushed with one CAS onto
+ * mcache, or an mcentral when no cache holds it; a large span or a free
+ * run has none (NULL).  A free from the thread that holds the owning cache
+ * sets the block's free bit directly (local free, no atomic).  Any other free is remote: the block is pushed with one CAS onto
  * the span's xfree list, and the owner takes the whole list in one exchange
  * when it next needs objects of that class (batched reclaim, as mimalloc's
  * xthread_free).  So that an owner need not poll spans it set aside as full,
@@ -149,7 +149,7 @@ struct mspan {
 
     /* The owner's: the fast paths' state and the bitmap. */
     _Alignas(64) uint64_t allocCache; /* free bits of *cachedword (Go's) */
-    uintptr_t curbase;       /* address of object freeindex * 64 */
+    uintptr_t curbase;       /* address of the first object of *cachedword */
     uint64_t *cachedword;    /* the freeBits word allocCache stands for */
     int32_t allocCount;
     int32_t freefloor;       /* a local free that leaves allocCount <= this

@@ -2,9 +2,11 @@
  * mcache.c - the per-P (or per-thread) allocation cache.
  * See malloc.h for an overview.
  *
- * The malloc fast path (malloc.c) takes an object from c->alloc[spc]'s
- * allocCache; everything else is here, run only by the thread that has
- * the cache bound, so nothing but the remote-free words needs atomics.
+ * The malloc fast path (fastpath.h) takes an object from the allocCache
+ * of c->direct[size] or c->alloc[spc]; everything else is here, run only
+ * by the thread that has the cache bound, so nothing but the remote-free
+ * words needs atomics.  setalloc keeps direct[] equal to alloc[] for the
+ * classes it covers.
  *
  * Refill (mcache_nextfree), when the current span's cache word is empty:
  *   1. take in the spans remote freers queued on c->own (their blocks go
@@ -16,7 +18,12 @@
  * A local free that leaves a full span with a free object moves it to
  * partial; one that empties a span that is not current gives it to the
  * heap, unless the class has fewer than KEEP_PARTIAL partial spans
- * (mcache_freeslow, spanlists_place).
+ * (mcache_freeslow, spanlists_place; the fast path calls it when
+ * allocCount falls to the span's freefloor).
+ *
+ * Binding: tls_bound is the cache a thread allocates from, tls_mcache the
+ * one its fast paths use (bind keeps them equal unless the debug option
+ * is on or there is none, when the fast paths get the inert nocache).
  *
  * Destroy hands every span to its mcentral.  A span tagged QUEUED is on,
  * or about to be pushed onto, this cache's queue by a remote freer that

@@ -259,7 +259,7 @@ Test(mem_bitmap, word_edges_are_reused) {
     uint32_t edges[] = {0, 63, 64, 127, 511, 512, 1023};
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
         gort_free(objs[edges[i]]);
-    cr_assert_eq(s->allocCount, n - 7);
+    cr_assert_eq(s->allocCount, (int32_t)n - 7);
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
         void *p = gort_malloc(8);
         bool found = false;
@@ -267,7 +267,7 @@ Test(mem_bitmap, word_edges_are_reused) {
             found |= p == objs[edges[j]];
         cr_assert(found, "reallocation %zu did not reuse a freed edge object", i);
     }
-    cr_assert_eq(s->allocCount, n);
+    cr_assert_eq(s->allocCount, (int32_t)n);
     for (uint32_t i = 0; i < n; i++)
         gort_free(objs[i]);
     free(objs);

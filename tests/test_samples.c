@@ -206,6 +206,7 @@ Test(samples, workerpool_times_out_the_slow_jobs)
 struct server {
     pid_t pid;
     int port;
+    int err; /* the read end of its stderr */
 };
 
 /* Starts "BUILD/samples/NAME 0" with 2 Ps and reads the port it prints.
@@ -214,20 +215,25 @@ static struct server start_server(const char *name)
 {
     char path[PATH_MAX];
     sample_path(name, path, sizeof path);
-    int out[2];
+    int out[2], err[2];
     cr_assert_eq(pipe(out), 0);
+    cr_assert_eq(pipe(err), 0);
     pid_t pid = fork();
     cr_assert_geq(pid, 0, "fork");
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(out[1], 1);
+        dup2(err[1], 2);
         close(out[0]);
         close(out[1]);
+        close(err[0]);
+        close(err[1]);
         setenv("GORT_MAXPROCS", "2", 1);
         execl(path, name, "0", (char *)NULL);
         _exit(127);
     }
     close(out[1]);
+    close(err[1]);
     char line[128];
     size_t n = 0;
     while (n < sizeof line - 1 && (n == 0 || line[n - 1] != '\n')) {
@@ -240,20 +246,28 @@ static struct server start_server(const char *name)
     }
     line[n] = 0;
     close(out[0]);
-    struct server s = {.pid = pid};
+    struct server s = {.pid = pid, .err = err[0]};
     cr_assert_eq(sscanf(line, "listening on port %d", &s.port), 1, "%s printed '%s'", name, line);
     cr_assert(s.port > 0 && s.port < 65536, "port %d", s.port);
     return s;
 }
 
-/* Kills the server, which must still be running. */
+/* Kills the server, which must still be running and must have printed
+   nothing on stderr (a server prints there only what went wrong, and so
+   do the sanitizers). */
 static void stop_server(struct server s)
 {
     int st;
     cr_assert_eq(waitpid(s.pid, &st, WNOHANG), 0, "the server exited early (status %#x)", st);
     kill(s.pid, SIGTERM);
     cr_assert_eq(waitpid(s.pid, &st, 0), s.pid);
-    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "the server ended with status %#x", st);
+    char msg[4096];
+    ssize_t n = read(s.err, msg, sizeof msg - 1); /* the writer is gone: no wait */
+    msg[n > 0 ? n : 0] = 0;
+    close(s.err);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "the server ended with status %#x:\n%s",
+              st, msg);
+    cr_assert_eq(n, 0, "the server printed on stderr:\n%s", msg);
 }
 
 /* A blocking TCP connection to 127.0.0.1:port whose reads and writes

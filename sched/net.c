@@ -2,9 +2,10 @@
  * net.c - fd I/O that parks only the goroutine: TCP and Unix sockets,
  * with deadlines (Go's net package over the netpoller, netpoll.c).
  *
- * Every fd made here is non-blocking.  A call tries the system call
- * first; on EAGAIN it waits in the netpoller (the goroutine parks, its P
- * runs others) and tries again.  Errors are returned as negative errno
+ * Every fd used here is non-blocking.  A call takes a reference to the
+ * fd's poll descriptor (netpoll.c; the fd's reader or writer lock too),
+ * tries the system call, and on EAGAIN waits in the netpoller (the
+ * goroutine parks, its P runs others) and tries again.  Errors are returned as negative errno
  * values, never through errno, which a goroutine that moved threads may
  * not read reliably (gort/gls.h).  Host names are resolved by getaddrinfo
  * inside gort_syscall, so a slow resolver blocks only its goroutine.
@@ -20,12 +21,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "netpoll.h"
 #include "proc.h"
-
-int netpollwait(int fd, int events, int64_t deadline); /* netpoll.c */
-void netpollcancel(int fd);
-
-enum { WAIT_READ = 1, WAIT_WRITE = 2 };
 
 static int nonblocksocket(int family)
 {
@@ -105,20 +102,62 @@ int gort_net_listen_unix(const char *path, int backlog)
     return err ? err : listenon(AF_UNIX, (struct sockaddr *)&sun, sizeof sun, backlog);
 }
 
+/* One non-blocking system call, retried while it would block: `call`
+   returns a result >= 0, or -errno.  Takes fd's reader or writer turn. */
+static long fdio(const char *what, int fd, int mode, int64_t deadline,
+                 long (*call)(int fd, void *arg), void *arg)
+{
+    gort_checkblock(what);
+    int err;
+    pollDesc *pd = pdacquire(fd, &err);
+    if (pd == NULL)
+        return err;
+    gort_mutex *mu = mode == POLL_READ ? &pd->rmu : &pd->wmu;
+    gort_mutex_lock(mu);
+    long r;
+    for (;;) {
+        r = atomic_load(&pd->state) == PD_OPEN ? call(fd, arg) : -ECANCELED;
+        if (r != -EAGAIN && r != -EINTR)
+            break;
+        if (r == -EAGAIN && (r = netpollblock(pd, mode, deadline)) != 0)
+            break;
+    }
+    gort_mutex_unlock(mu);
+    pdrelease(pd);
+    return r;
+}
+
+/* TCP connections send small writes at once, as Go's do. */
+static void nodelay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails on Unix sockets */
+}
+
+static long acceptcall(int fd, void *arg)
+{
+    (void)arg;
+    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0)
+        return errno == ECONNABORTED ? -EINTR : -errno; /* retry an aborted one */
+    nodelay(c);
+    return c;
+}
+
 int gort_net_accept(int fd, int64_t deadline)
 {
-    for (;;) {
-        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c >= 0)
-            return c;
-        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-            return -errno;
-        if (errno == EAGAIN) {
-            int err = netpollwait(fd, WAIT_READ, deadline);
-            if (err)
-                return err;
-        }
-    }
+    return (int)fdio("gort_net_accept", fd, POLL_READ, deadline, acceptcall, NULL);
+}
+
+/* A connect in progress has finished once the fd is writable. */
+static long connectdone(int fd, void *arg)
+{
+    (void)arg;
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+        return -errno;
+    return -soerr;
 }
 
 static int dial(int family, const struct sockaddr *sa, socklen_t len, int64_t deadline)
@@ -128,25 +167,16 @@ static int dial(int family, const struct sockaddr *sa, socklen_t len, int64_t de
         return fd;
     int err = 0;
     if (connect(fd, sa, len) != 0) {
-        err = -errno;
-        if (err == -EINPROGRESS || err == -EAGAIN) {
-            err = netpollwait(fd, WAIT_WRITE, deadline);
-            if (err == 0) {
-                int soerr = 0;
-                socklen_t sl = sizeof soerr;
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-                err = -soerr;
-            }
-        }
+        /* EAGAIN (a Unix socket's full backlog) is returned as it is. */
+        err = errno == EINPROGRESS || errno == EINTR
+                  ? (int)fdio("gort_net_dial", fd, POLL_WRITE, deadline, connectdone, NULL)
+                  : -errno;
     }
     if (err) {
-        close(fd);
+        gort_net_close(fd);
         return err;
     }
-    if (family != AF_UNIX) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
+    nodelay(fd);
     return fd;
 }
 
@@ -166,46 +196,62 @@ int gort_net_dial_unix(const char *path, int64_t deadline)
     return err ? err : dial(AF_UNIX, (struct sockaddr *)&sun, sizeof sun, deadline);
 }
 
+struct iobuf {
+    char *p;
+    size_t n, done;
+};
+
+static long readcall(int fd, void *arg)
+{
+    struct iobuf *b = arg;
+    ssize_t r = read(fd, b->p, b->n);
+    return r >= 0 ? r : -errno;
+}
+
 ssize_t gort_net_read(int fd, void *buf, size_t n, int64_t deadline)
 {
-    for (;;) {
-        ssize_t r = read(fd, buf, n);
-        if (r >= 0)
-            return r;
-        if (errno != EAGAIN && errno != EINTR)
+    struct iobuf b = {buf, n, 0};
+    return fdio("gort_net_read", fd, POLL_READ, deadline, readcall, &b);
+}
+
+/* Sends until the whole buffer is gone: EAGAIN only when nothing more
+   fits, so the wait in between resumes where it stopped. */
+static long writecall(int fd, void *arg)
+{
+    struct iobuf *b = arg;
+    while (b->done < b->n) {
+        ssize_t r = send(fd, b->p + b->done, b->n - b->done, MSG_NOSIGNAL);
+        if (r < 0)
             return -errno;
-        if (errno == EAGAIN) {
-            int err = netpollwait(fd, WAIT_READ, deadline);
-            if (err)
-                return err;
-        }
+        b->done += (size_t)r;
     }
+    return (long)b->done;
 }
 
 ssize_t gort_net_write(int fd, const void *buf, size_t n, int64_t deadline)
 {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = send(fd, (const char *)buf + done, n - done, MSG_NOSIGNAL);
-        if (r >= 0) {
-            done += (size_t)r;
-            continue;
-        }
-        if (errno != EAGAIN && errno != EINTR)
-            return -errno;
-        if (errno == EAGAIN) {
-            int err = netpollwait(fd, WAIT_WRITE, deadline);
-            if (err)
-                return err;
-        }
-    }
-    return (ssize_t)done;
+    struct iobuf b = {(char *)buf, n, 0};
+    return fdio("gort_net_write", fd, POLL_WRITE, deadline, writecall, &b);
 }
 
 int gort_net_close(int fd)
 {
-    netpollcancel(fd); /* wakes its waiter with -ECANCELED */
-    return close(fd) == 0 ? 0 : -errno;
+    int err;
+    pollDesc *pd = pdacquire(fd, &err);
+    if (pd == NULL)
+        return err;
+    pdrelease(pd);
+    return pdclose(pd);
+}
+
+ssize_t gort_file_read(int fd, void *buf, size_t n, int64_t off)
+{
+    return netpollfs(0, fd, buf, n, off);
+}
+
+ssize_t gort_file_write(int fd, const void *buf, size_t n, int64_t off)
+{
+    return netpollfs(1, fd, (void *)buf, n, off);
 }
 
 int gort_net_port(int fd)

@@ -1,254 +1,286 @@
 /*
- * netpoll.c - the netpoller: one libuv loop on a dedicated thread that
- * readies goroutines waiting for an fd (the only file that talks to
- * libuv).  See sched/net.c for the fd calls built on it.
+ * netpoll.c - goroutines parked on fds: poll descriptors, deadlines and
+ * close (Go's netpoll.go).  net.c makes the calls on top; netpoll_uv.c is
+ * the libuv loop that reports readiness.
  *
- * A goroutine that would block on an fd (read/accept got EAGAIN) fills a
- * pollreq on its own stack - fd, events, deadline - and parks; the unlock
- * function, which runs once the G's context is saved, appends the request
- * to a locked queue and calls uv_async_send, the only libuv call made from
- * other threads.  The loop thread drains the queue: for each request it
- * starts a uv_poll_t (and a uv_timer_t for a deadline); the first of
- * readiness, deadline, or cancellation (gort_close of the fd) stops both
- * and closes the handles, and the last close callback readies the G with
- * the result.  So the request, which lives on the parked G's stack, is
- * never touched after goready, and a handle is never freed while libuv
- * still holds it.
+ * A pollDesc per fd number holds, for each direction, the waiter word
+ * (rw, ww):
  *
- * sched.nnetwait counts parked waiters: while it is nonzero no deadlock is
- * declared.  libuv allows one poll handle per fd, so at most one goroutine
- * may wait on an fd at a time (a second one gets EBUSY).
+ *   0            nobody waits
+ *   PD_WAIT      a G is about to park (it arms the poller, then commits)
+ *   pollwait *   the G is parked; whoever swaps the word back to 0 owns
+ *                the wake-up: it writes w->err and readies w->gp
+ *   PD_READY     readiness (or close) came between PD_WAIT and the commit:
+ *                the G does not park, it retries its call
+ *   PD_EXPIRED   the deadline fired between PD_WAIT and the commit
  *
- * The loop thread starts with the first wait of a run; netpollstop (from
- * gort_run, before the run's memory is freed) closes every handle, lets
- * the loop finish and joins it.  Waiters still parked then are abandoned
- * with their goroutines.
+ * A G that got EAGAIN stores PD_WAIT, starts its deadline timer, and
+ * parks; the commit function (run once its context is saved) asks the
+ * loop to poll the fd (netpollarm), then CASes PD_WAIT to its pollwait.
+ * Readiness, the deadline timer and close all go through pdtake, a CAS
+ * on the word, so exactly one of them readies the G, and one that comes
+ * before the commit makes the CAS fail, so no wake-up is lost.  The loop
+ * polls level-triggered, so readiness that came before the arming is
+ * reported at once; a direction stays armed after its wake-up (the next
+ * wait usually follows soon) and is dropped when it fires with no waiter.  When the G runs again it removes its timer and waits until
+ * a timer callback in flight has finished, so a timer never touches a
+ * later wait.
+ *
+ * Lifetime.  pollDescs live in chunks of PDCHUNK, indexed by fd, made on
+ * first use and freed only when the run ends, so a call racing with
+ * close never touches freed memory.  A call holds a reference (ref) for
+ * its duration; an open pd holds one more.  gort_net_close (pdclose)
+ * moves the state to PD_CLOSING (new calls fail with -ECANCELED), wakes
+ * the parked waiters with -ECANCELED, drops the open reference, waits on
+ * csema for the calls in progress to leave, has the loop stop and close
+ * its handle, and only then closes the fd: so the fd number cannot be
+ * reused while libuv still watches it.  A later call on that fd number
+ * (a new socket the kernel gave the same number) opens the pd again.
+ * One reader and one writer use an fd at a time (rmu, wmu: Go's fdMutex).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
-#include <uv.h>
+#include <unistd.h>
 
+#include "netpoll.h"
 #include "proc.h"
 
-enum { REQ_WAIT, REQ_CANCEL };
+enum { PD_WAIT = 1, PD_READY = 2, PD_EXPIRED = 3 };
 
-typedef struct pollreq pollreq;
-struct pollreq {
-    int kind;                 /* REQ_WAIT or REQ_CANCEL (all waits on fd) */
-    int fd;
-    int events;               /* UV_READABLE | UV_WRITABLE */
-    int64_t deadline;         /* nanotime; 0: none */
-    g *gp;
-    int result;               /* 0 ready, -ETIMEDOUT, -ECANCELED, -errno */
-    int open;                 /* handles not yet closed */
-    bool done;
-    uv_poll_t poll;
-    uv_timer_t timer;
-    pollreq *next;            /* the submission queue, then the loop's active list */
+#define PDCHUNK 1024
+#define PDTOP 1024 /* fds below PDCHUNK * PDTOP */
+
+static pollDesc *_Atomic pdtab[PDTOP];
+static rtlock pdlock; /* guards making chunks and opening pds */
+
+/* fd's pollDesc, making its chunk if needed; NULL if fd is out of range. */
+static pollDesc *pdslot(int fd)
+{
+    if (fd < 0 || fd >= PDCHUNK * PDTOP)
+        return NULL;
+    pollDesc *c = atomic_load_explicit(&pdtab[fd / PDCHUNK], memory_order_acquire);
+    if (c == NULL) {
+        rtlock_lock(&pdlock);
+        c = atomic_load(&pdtab[fd / PDCHUNK]);
+        if (c == NULL) {
+            c = calloc(PDCHUNK, sizeof *c);
+            if (c == NULL)
+                gort_throw("netpoll: out of memory for poll descriptors");
+            for (int i = 0; i < PDCHUNK; i++)
+                c[i].fd = fd / PDCHUNK * PDCHUNK + i;
+            atomic_store_explicit(&pdtab[fd / PDCHUNK], c, memory_order_release);
+        }
+        rtlock_unlock(&pdlock);
+    }
+    return &c[fd % PDCHUNK];
+}
+
+/* Opens pd for its fd (a first use, or a new fd with a closed one's
+   number): the fd becomes non-blocking.  pdlock held. */
+static int pdopen(pollDesc *pd)
+{
+    int fl = fcntl(pd->fd, F_GETFL);
+    if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(pd->fd, F_SETFL, fl | O_NONBLOCK) < 0))
+        return -errno;
+    atomic_store(&pd->rw, 0);
+    atomic_store(&pd->ww, 0);
+    atomic_fetch_add(&pd->ref, 1);
+    atomic_store(&pd->state, PD_OPEN);
+    return 0;
+}
+
+pollDesc *pdacquire(int fd, int *err)
+{
+    pollDesc *pd = pdslot(fd);
+    if (pd == NULL) {
+        *err = -EBADF;
+        return NULL;
+    }
+    for (;;) {
+        int st = atomic_load(&pd->state);
+        if (st == PD_OPEN) {
+            atomic_fetch_add(&pd->ref, 1);
+            if (atomic_load(&pd->state) == PD_OPEN)
+                return pd;
+            pdrelease(pd);
+            continue;
+        }
+        if (st == PD_CLOSING) {
+            *err = -ECANCELED;
+            return NULL;
+        }
+        rtlock_lock(&pdlock);
+        st = atomic_load(&pd->state);
+        int e = st == PD_FREE || st == PD_CLOSED ? pdopen(pd) : 0;
+        rtlock_unlock(&pdlock);
+        if (e) {
+            *err = e;
+            return NULL;
+        }
+    }
+}
+
+void pdrelease(pollDesc *pd)
+{
+    if (atomic_fetch_sub(&pd->ref, 1) == 1)
+        semrelease(&pd->csema, false); /* pdclose waits for this */
+}
+
+/* Takes the waiter of *wp: a parked G is returned with w->err set (the
+   caller readies it); a G about to park is marked with `mark` instead.
+   *found tells whether there was either. */
+static g *pdtake(_Atomic uintptr_t *wp, uintptr_t mark, int err, bool *found)
+{
+    uintptr_t s = atomic_load(wp);
+    for (;;) {
+        if (s == 0 || s == PD_READY || s == PD_EXPIRED) {
+            *found = false;
+            return NULL;
+        }
+        uintptr_t to = s == PD_WAIT ? mark : 0;
+        if (atomic_compare_exchange_weak(wp, &s, to))
+            break;
+    }
+    *found = true;
+    if (s == PD_WAIT)
+        return NULL;
+    pollwait *w = (pollwait *)s;
+    w->err = err;
+    return w->gp;
+}
+
+/* Readies the waiter of *wp with err, if any. */
+static void pdwake(_Atomic uintptr_t *wp, uintptr_t mark, int err)
+{
+    bool found;
+    g *gp = pdtake(wp, mark, err, &found);
+    if (gp)
+        goready(gp);
+}
+
+static bool waiting(_Atomic uintptr_t *wp)
+{
+    uintptr_t s = atomic_load(wp);
+    return s != 0 && s != PD_READY && s != PD_EXPIRED;
+}
+
+int pdwanted(pollDesc *pd)
+{
+    if (atomic_load(&pd->state) != PD_OPEN)
+        return 0;
+    return (waiting(&pd->rw) ? POLL_READ : 0) | (waiting(&pd->ww) ? POLL_WRITE : 0);
+}
+
+int netpollready(pollDesc *pd, int events, g **list)
+{
+    int found = 0;
+    for (int mode = POLL_READ; mode <= POLL_WRITE; mode <<= 1) {
+        if (!(events & mode))
+            continue;
+        bool f;
+        g *gp = pdtake(mode == POLL_READ ? &pd->rw : &pd->ww, PD_READY, 0, &f);
+        if (f)
+            found |= mode;
+        if (gp) {
+            gp->schedlink = *list;
+            *list = gp;
+        }
+    }
+    return found;
+}
+
+/* A deadline timer: arg is the pd, seq the direction. */
+static void pddeadline(void *arg, uintptr_t seq, int64_t now)
+{
+    (void)now;
+    pollDesc *pd = arg;
+    pdwake(seq == POLL_READ ? &pd->rw : &pd->ww, PD_EXPIRED, -ETIMEDOUT);
+}
+
+struct commit {
+    pollDesc *pd;
+    int mode;
+    _Atomic uintptr_t *wp;
+    pollwait *w;
 };
 
-static struct {
-    pthread_mutex_t mu;       /* guards started, queue */
-    bool started, stopping;
-    pthread_t thread;
-    uv_loop_t loop;
-    uv_async_t async;
-    pollreq *queue;           /* submitted, not yet seen by the loop */
-    pollreq *active;          /* loop thread only */
-} np = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static void reqclosed(uv_handle_t *h)
-{
-    pollreq *r = h->data;
-    if (--r->open > 0)
-        return;
-    if (r->kind == REQ_WAIT)
-        atomic_fetch_sub(&sched.nnetwait, 1);
-    goready(r->gp);
-}
-
-static void unlink_active(pollreq *r)
-{
-    for (pollreq **pp = &np.active; *pp; pp = &(*pp)->next)
-        if (*pp == r) {
-            *pp = r->next;
-            return;
-        }
-}
-
-/* Finishes a wait: stops and closes its handles; the last close readies. */
-static void finish(pollreq *r, int result)
-{
-    if (r->done)
-        return;
-    r->done = true;
-    r->result = result;
-    unlink_active(r);
-    uv_close((uv_handle_t *)&r->poll, reqclosed);
-    if (r->deadline)
-        uv_close((uv_handle_t *)&r->timer, reqclosed);
-}
-
-static void pollcb(uv_poll_t *h, int status, int events)
-{
-    (void)events;
-    finish(h->data, status < 0 ? status : 0);
-}
-
-static void timercb(uv_timer_t *h)
-{
-    finish(h->data, -ETIMEDOUT);
-}
-
-static void startreq(pollreq *r)
-{
-    if (r->kind == REQ_CANCEL) {
-        for (pollreq *a = np.active, *next; a; a = next) {
-            next = a->next;
-            if (a->fd == r->fd)
-                finish(a, -ECANCELED);
-        }
-        goready(r->gp); /* every handle on fd is closing: close(fd) is safe
-                           once their callbacks ran, which the loop does
-                           before it polls again */
-        return;
-    }
-    for (pollreq *a = np.active; a; a = a->next)
-        if (a->fd == r->fd) {
-            r->result = -EBUSY;
-            atomic_fetch_sub(&sched.nnetwait, 1);
-            goready(r->gp);
-            return;
-        }
-    r->poll.data = r;
-    int err = uv_poll_init(&np.loop, &r->poll, r->fd);
-    if (err == 0)
-        err = uv_poll_start(&r->poll, r->events, pollcb);
-    r->open = 1;
-    r->next = np.active;
-    np.active = r;
-    if (err) {
-        finish(r, err);
-        return;
-    }
-    if (r->deadline) {
-        uv_timer_init(&np.loop, &r->timer);
-        r->timer.data = r;
-        r->open = 2;
-        int64_t ns = r->deadline - nanotime();
-        uv_timer_start(&r->timer, timercb, ns > 0 ? (uint64_t)(ns + 999999) / 1000000 : 0, 0);
-    }
-}
-
-static void closeall(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
-static void asynccb(uv_async_t *h)
-{
-    (void)h;
-    pthread_mutex_lock(&np.mu);
-    pollreq *q = np.queue;
-    np.queue = NULL;
-    bool stopping = np.stopping;
-    pthread_mutex_unlock(&np.mu);
-    if (stopping) {
-        /* Abandoned waiters: their Gs are never readied. */
-        np.active = NULL;
-        uv_walk(&np.loop, closeall, NULL);
-        return;
-    }
-    /* The queue is LIFO; start in submission order. */
-    pollreq *rev = NULL;
-    while (q) {
-        pollreq *next = q->next;
-        q->next = rev;
-        rev = q;
-        q = next;
-    }
-    while (rev) {
-        pollreq *next = rev->next;
-        startreq(rev);
-        rev = next;
-    }
-}
-
-static void *netpollthread(void *arg)
-{
-    (void)arg;
-    uv_run(&np.loop, UV_RUN_DEFAULT);
-    return NULL;
-}
-
-/* Starts the loop thread if this run has none.  np.mu held. */
-static void netpollinit(void)
-{
-    if (np.started)
-        return;
-    if (uv_loop_init(&np.loop) != 0 || uv_async_init(&np.loop, &np.async, asynccb) != 0)
-        gort_throw("netpoll: cannot initialise the libuv loop");
-    np.active = NULL;
-    np.stopping = false;
-    int err = pthread_create(&np.thread, NULL, netpollthread, NULL);
-    if (err != 0) {
-        errno = err;
-        gort_throw("netpoll: cannot create the poller thread");
-    }
-    np.started = true;
-}
-
-static bool submit(g *gp, void *arg)
+static bool netpollcommit(g *gp, void *arg)
 {
     (void)gp;
-    pollreq *r = arg;
-    pthread_mutex_lock(&np.mu);
-    if (atomic_load(&sched.exiting)) {
-        pthread_mutex_unlock(&np.mu); /* the run is over: stays parked */
-        return true;
-    }
-    netpollinit();
-    r->next = np.queue;
-    np.queue = r;
-    pthread_mutex_unlock(&np.mu);
-    uv_async_send(&np.async);
-    return true;
+    struct commit *c = arg;
+    /* Already polled for (the usual case) needs no call into the loop:
+       the loop re-checks pdwanted after it narrows `armed` (netpoll_uv.c). */
+    if ((atomic_load(&c->pd->armed) & c->mode) == 0)
+        netpollarm(c->pd);
+    uintptr_t s = PD_WAIT;
+    return atomic_compare_exchange_strong(c->wp, &s, (uintptr_t)c->w);
 }
 
-int netpollwait(int fd, int events, int64_t deadline)
+int netpollblock(pollDesc *pd, int mode, int64_t deadline)
 {
-    gort_checkblock("netpoll wait");
+    if (atomic_load(&pd->state) != PD_OPEN)
+        return -ECANCELED;
     if (deadline && deadline <= nanotime())
         return -ETIMEDOUT;
-    pollreq r = {.kind = REQ_WAIT, .fd = fd, .deadline = deadline, .gp = getg()};
-    r.events = ((events & 1) ? UV_READABLE : 0) | ((events & 2) ? UV_WRITABLE : 0);
+    _Atomic uintptr_t *wp = mode == POLL_READ ? &pd->rw : &pd->ww;
+    gtimer *t = mode == POLL_READ ? &pd->rt : &pd->wt;
+    pollwait w = {.gp = getg()};
+    struct commit c = {pd, mode, wp, &w};
+    atomic_store(wp, PD_WAIT);
     atomic_fetch_add(&sched.nnetwait, 1);
-    gopark(submit, &r, "IO wait");
-    return r.result;
-}
-
-void netpollcancel(int fd)
-{
-    gort_checkblock("gort_close");
-    pollreq r = {.kind = REQ_CANCEL, .fd = fd, .gp = getg()};
-    gopark(submit, &r, "IO close");
-}
-
-void netpollstop(void)
-{
-    pthread_mutex_lock(&np.mu);
-    if (!np.started) {
-        pthread_mutex_unlock(&np.mu);
-        return;
+    if (deadline) {
+        t->when = deadline;
+        t->period = 0;
+        t->f = pddeadline;
+        t->arg = pd;
+        t->seq = (uintptr_t)mode;
+        addtimer(t);
     }
-    np.stopping = true;
-    pthread_mutex_unlock(&np.mu);
-    uv_async_send(&np.async);
-    pthread_join(np.thread, NULL);
-    if (uv_loop_close(&np.loop) != 0)
-        gort_throw("netpoll: libuv handles left open at exit");
-    np.queue = NULL;
-    np.started = false;
+    gopark(netpollcommit, &c, "IO wait");
+    atomic_fetch_sub(&sched.nnetwait, 1);
+    if (deadline) {
+        deltimer(t);
+        while (atomic_load(&t->running))
+            ; /* a callback in flight: it ends in a few instructions */
+    }
+    uintptr_t s = atomic_exchange(wp, 0);
+    if (s == PD_EXPIRED)
+        return -ETIMEDOUT;
+    if (w.err)
+        return w.err;
+    return atomic_load(&pd->state) == PD_OPEN ? 0 : -ECANCELED;
+}
+
+int pdclose(pollDesc *pd)
+{
+    bool inrun = getg() != NULL;
+    if (!inrun && atomic_load(&sched.running))
+        gort_checkblock("gort_net_close"); /* it waits for calls in flight */
+    int st = PD_OPEN;
+    if (!atomic_compare_exchange_strong(&pd->state, &st, PD_CLOSING))
+        return st == PD_CLOSING ? -ECANCELED : -EBADF;
+    if (!inrun) { /* no run: nobody waits, no loop polls */
+        int r = close(pd->fd) == 0 ? 0 : -errno;
+        atomic_store(&pd->ref, 0);
+        atomic_store(&pd->state, PD_CLOSED);
+        return r;
+    }
+    pdwake(&pd->rw, PD_READY, -ECANCELED);
+    pdwake(&pd->ww, PD_READY, -ECANCELED);
+    pdrelease(pd);
+    while (atomic_load(&pd->ref) != 0)
+        semacquire(&pd->csema); /* a late pdrelease may leave a count: loop */
+    netpollclose(pd);
+    int r = close(pd->fd) == 0 ? 0 : -errno;
+    atomic_store(&pd->state, PD_CLOSED);
+    return r;
+}
+
+void pdfreeall(void)
+{
+    for (int i = 0; i < PDTOP; i++) {
+        free(atomic_load(&pdtab[i]));
+        atomic_store(&pdtab[i], NULL);
+    }
 }

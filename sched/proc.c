@@ -47,6 +47,7 @@
 
 #include "ctx.h"
 #include "mcache.h"
+#include "netpoll.h"
 #include "proc.h"
 
 struct schedt sched;
@@ -250,8 +251,8 @@ void timerwake(int64_t when)
     int64_t until = atomic_load(&sched_pollUntil);
     if (atomic_load(&sched.npidle) == 0)
         return; /* a busy M checks the timers at its next schedule */
-    if (until == 0 || when < until)
-        waketimerm();
+    if ((until == 0 || when < until) && !netpollbreak())
+        waketimerm(); /* a blocked poller is the timer-watching M, else an idle M */
 }
 
 /* Sleeps until woken (or until `until`, a nanotime, if nonzero).  Returns
@@ -641,9 +642,36 @@ static bool deadlocked(void)
            !atomic_load(&sched.exiting);
 }
 
-/* An M without a P sleeps.  If timers are pending and no M wakes for them
-   sooner, this one sleeps only until the earliest; if nothing at all is
-   pending, it checks for a deadlock first. */
+void injectglist(m *mp, g *list)
+{
+    if (mp && mp->p == NULL) {
+        rtlock_lock(&sched.lock);
+        p *pp = pidleget();
+        rtlock_unlock(&sched.lock);
+        if (pp)
+            acquirep(mp, pp);
+    }
+    bool more = list->schedlink != NULL;
+    while (list) {
+        g *gp = list;
+        list = gp->schedlink;
+        setgstatus(gp, Grunnable);
+        if (mp && mp->p) {
+            runqput(mp->p, gp, false);
+        } else {
+            rtlock_lock(&sched.lock);
+            globrunqput(gp);
+            rtlock_unlock(&sched.lock);
+        }
+    }
+    if (more || !mp || mp->p == NULL)
+        wakep();
+}
+
+/* An M without a P sleeps.  If goroutines wait for I/O, it blocks in the
+   netpoller instead, unless another M does.  If timers are pending and no
+   M wakes for them sooner, it sleeps (or polls) only until the earliest;
+   if nothing at all is pending, it checks for a deadlock first. */
 static void msleep(m *mp)
 {
     int64_t until = timersnext();
@@ -654,14 +682,21 @@ static void msleep(m *mp)
                 break;
         if (cur != 0 && until >= cur)
             until = 0; /* another M wakes sooner for the timers */
-    } else {
+    } else if (atomic_load(&sched.nnetwait) == 0) {
         rtlock_lock(&sched.lock);
         bool dead = deadlocked();
         rtlock_unlock(&sched.lock);
         if (dead && timersnext() == 0)
             gort_throw_all("all goroutines are asleep - deadlock!");
     }
-    stopm(mp, until);
+    g *list = NULL;
+    int polled = atomic_load(&sched.nnetwait) > 0 ? netpoll(until ? until : -1, &list) : -1;
+    if (polled > 0)
+        injectglist(mp, list);
+    else if (polled == -2) /* another M polls without blocking: look again soon */
+        stopm(mp, nanotime() + 50000);
+    else if (polled == -1) /* no I/O waiters, or another M blocks in the poller */
+        stopm(mp, until);
     if (until) {
         int64_t mine = until;
         atomic_compare_exchange_strong(&sched_pollUntil, &mine, 0);
@@ -736,6 +771,15 @@ static g *findrunnable(m *mp)
             }
             if ((gp = stealwork(mp)) != NULL)
                 return gp;
+        }
+
+        /* Goroutines that wait for I/O may be ready (Go polls here too). */
+        if (atomic_load(&sched.nnetwait) > 0) {
+            g *list;
+            if (netpoll(0, &list) > 0) {
+                injectglist(mp, list);
+                continue;
+            }
         }
 
         /* Nothing to do: give up the P. */
@@ -872,6 +916,7 @@ static void startexit(void)
         notewakeup(&mp->park);
     }
     rtlock_unlock(&sched.lock);
+    netpollbreak();
 }
 
 static void schedfree(void)
@@ -946,12 +991,13 @@ int gort_run(gort_fn main_fn, void *arg)
     sysmonstart();
     schedule(m0);
     sysmonstop(); /* before the joins: sysmon may start Ms */
-    netpollstop(); /* its waiters' stacks are freed below */
 
     /* Main returned: wait for every other M, then free the run. */
     for (m *mp = sched.allm; mp; mp = mp->alllink)
         if (mp != m0)
             pthread_join(mp->thread, NULL);
+    netpollstop(); /* no M polls any more */
+    pdfreeall();
     sigstackfree(ss);
     tls_m = NULL;
     schedfree();

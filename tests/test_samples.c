@@ -295,23 +295,25 @@ static void send_all(int fd, const void *buf, size_t n)
     }
 }
 
-/* Reads exactly n bytes, or fails the test (end of stream, timeout). */
-static void recv_all(int fd, void *buf, size_t n)
+/* Reads exactly n bytes, or fails the test (end of stream, timeout);
+   what names the step in the message. */
+static void recv_all(int fd, void *buf, size_t n, const char *what)
 {
     for (size_t off = 0; off < n;) {
         ssize_t k = recv(fd, (char *)buf + off, n - off, 0);
-        cr_assert_gt(k, 0, "recv after %zu of %zu bytes: %s", off, n,
+        cr_assert_gt(k, 0, "%s: recv after %zu of %zu bytes: %s", what, off, n,
                      k == 0 ? "end of stream" : strerror(errno));
         off += (size_t)k;
     }
 }
 
 /* Checks that the peer has closed: the next read is the end of stream. */
-static void expect_eof(int fd)
+static void expect_eof(int fd, const char *what)
 {
     char c;
     ssize_t k = recv(fd, &c, 1, 0);
-    cr_assert_eq(k, 0, "expected end of stream, got %zd (%s)", k, k < 0 ? strerror(errno) : "data");
+    cr_assert_eq(k, 0, "%s: expected end of stream, got %zd (%s)", what, k,
+                 k < 0 ? strerror(errno) : "data");
 }
 
 enum { ECHO_CONNS = 8, ECHO_ROUNDS = 4 };
@@ -341,22 +343,29 @@ Test(samples, echo_server_echoes_on_concurrent_connections, .timeout = 60)
             send_all(fds[c], want, echo_msg(c, r, want));
         for (int c = ECHO_CONNS - 1; c >= 0; c--) {
             size_t n = echo_msg(c, r, want);
-            recv_all(fds[c], got, n);
-            cr_assert(memcmp(got, want, n) == 0, "connection %d round %d: wrong bytes", c, r);
+            char what[64];
+            snprintf(what, sizeof what, "connection %d round %d", c, r);
+            recv_all(fds[c], got, n, what);
+            cr_assert(memcmp(got, want, n) == 0, "%s: wrong bytes", what);
         }
     }
     /* The server closes its side when the peer does. */
     for (int c = 0; c < ECHO_CONNS; c++) {
         shutdown(fds[c], SHUT_WR);
-        expect_eof(fds[c]);
+        expect_eof(fds[c], "after shutdown");
         close(fds[c]);
     }
-    /* And goes on serving new connections. */
-    int fd = dial(s.port);
-    send_all(fd, "again", 5);
-    recv_all(fd, got, 5);
-    cr_assert(memcmp(got, "again", 5) == 0);
-    close(fd);
+    /* And goes on serving new connections, one after the other (the fd
+       numbers of closed ones get reused). */
+    for (int i = 0; i < 50; i++) {
+        int fd = dial(s.port);
+        send_all(fd, "again", 5);
+        recv_all(fd, got, 5, "a new connection");
+        cr_assert(memcmp(got, "again", 5) == 0);
+        shutdown(fd, SHUT_WR);
+        expect_eof(fd, "a new connection");
+        close(fd);
+    }
     stop_server(s);
 }
 
@@ -367,14 +376,14 @@ Test(samples, echo_server_echoes_on_concurrent_connections, .timeout = 60)
 #define HELLO_KEEP HELLO_HEAD "Connection: keep-alive\r\n" HELLO_BODY
 
 /* Reads exactly the answer want, or fails the test. */
-static void expect_answer(int fd, const char *want)
+static void expect_answer(int fd, const char *want, const char *what)
 {
     char got[512];
     size_t n = strlen(want);
     cr_assert_lt(n, sizeof got);
-    recv_all(fd, got, n);
+    recv_all(fd, got, n, what);
     got[n] = 0;
-    cr_assert_str_eq(got, want);
+    cr_assert_str_eq(got, want, "%s: wrong answer", what);
 }
 
 Test(samples, http_hello_keeps_alive_and_pipelines, .timeout = 60)
@@ -385,14 +394,14 @@ Test(samples, http_hello_keeps_alive_and_pipelines, .timeout = 60)
     /* Keep-alive: three requests, one at a time, on one connection. */
     for (int i = 0; i < 3; i++) {
         send_all(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
-        expect_answer(fd, HELLO);
+        expect_answer(fd, HELLO, "keep-alive");
     }
     /* Two pipelined requests in one write, the first with a body that
        must be skipped; bare-LF line ends are accepted. */
     const char *two = "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello=world"
                       "GET /second HTTP/1.1\nHost: x\n\n";
     send_all(fd, two, strlen(two));
-    expect_answer(fd, HELLO HELLO);
+    expect_answer(fd, HELLO HELLO, "two pipelined requests");
     /* A request split over several writes, cut inside the request line,
        a header name, the final CRLF and the body. */
     const char *parts[] = {"GE", "T / HTTP/1.1\r\nHo", "st: x\r\nContent-Length: 4\r\n\r",
@@ -401,29 +410,29 @@ Test(samples, http_hello_keeps_alive_and_pipelines, .timeout = 60)
         send_all(fd, parts[i], strlen(parts[i]));
         usleep(20000);
     }
-    expect_answer(fd, HELLO);
+    expect_answer(fd, HELLO, "a request in pieces");
     /* HEAD: the headers only. */
     send_all(fd, "HEAD / HTTP/1.1\r\n\r\n", 19);
-    expect_answer(fd, HELLO_HEAD "\r\n");
+    expect_answer(fd, HELLO_HEAD "\r\n", "HEAD");
     /* Connection: close: the answer says so and the server closes. */
     const char *last = "GET / HTTP/1.1\r\nConnection: Close\r\n\r\n";
     send_all(fd, last, strlen(last));
-    expect_answer(fd, HELLO_CLOSE);
-    expect_eof(fd);
+    expect_answer(fd, HELLO_CLOSE, "Connection: close");
+    expect_eof(fd, "Connection: close");
     close(fd);
 
     /* HTTP/1.0 closes by default... */
     fd = dial(s.port);
     send_all(fd, "GET / HTTP/1.0\r\n\r\n", 18);
-    expect_answer(fd, HELLO_CLOSE);
-    expect_eof(fd);
+    expect_answer(fd, HELLO_CLOSE, "HTTP/1.0");
+    expect_eof(fd, "HTTP/1.0");
     close(fd);
     /* ...and keeps the connection when asked. */
     fd = dial(s.port);
     const char *ka = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
     for (int i = 0; i < 2; i++) {
         send_all(fd, ka, strlen(ka));
-        expect_answer(fd, HELLO_KEEP);
+        expect_answer(fd, HELLO_KEEP, "HTTP/1.0 keep-alive");
     }
     close(fd);
 
@@ -431,8 +440,9 @@ Test(samples, http_hello_keeps_alive_and_pipelines, .timeout = 60)
     fd = dial(s.port);
     send_all(fd, "GARBAGE\r\n\r\n", 11);
     expect_answer(fd, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
-                      "Content-Length: 0\r\nConnection: close\r\n\r\n");
-    expect_eof(fd);
+                      "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                  "a malformed request");
+    expect_eof(fd, "a malformed request");
     close(fd);
     stop_server(s);
 }

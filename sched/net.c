@@ -7,8 +7,7 @@
  * tries the system call, and on EAGAIN waits in the netpoller (the
  * goroutine parks, its P runs others) and tries again.  Errors are returned as negative errno
  * values, never through errno, which a goroutine that moved threads may
- * not read reliably (gort/gls.h).  Host names are resolved by getaddrinfo
- * inside gort_syscall, so a slow resolver blocks only its goroutine.
+ * not read reliably (gort/gls.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,27 +36,26 @@ struct resolve {
     socklen_t len;
 };
 
-static long resolve_blocking(void *arg)
-{
-    struct resolve *r = arg;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE}, *res;
-    char port[16];
-    snprintf(port, sizeof port, "%d", r->port);
-    int err = getaddrinfo(r->host, port, &hints, &res);
-    if (err != 0)
-        return err == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
-    memcpy(&r->addr, res->ai_addr, res->ai_addrlen);
-    r->len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
-}
-
+/* Host names are looked up by libuv on its thread pool, so a slow
+   resolver parks only the goroutine; outside a goroutine (a listener
+   made before gort_run) the lookup just blocks.  A name that does not
+   resolve gives -EHOSTUNREACH. */
 static int resolve(struct resolve *r)
 {
     if (r->port < 0 || r->port > 65535)
         return -EINVAL;
-    return (int)gort_syscall(resolve_blocking, r);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE}, *res = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", r->port);
+    int err = getg() ? netpollresolve(r->host, port, &hints, &res)
+                     : getaddrinfo(r->host, port, &hints, &res);
+    if (err != 0 || res == NULL)
+        return -EHOSTUNREACH;
+    memcpy(&r->addr, res->ai_addr, res->ai_addrlen);
+    r->len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
 }
 
 static int unixaddr(const char *path, struct sockaddr_un *sun)

@@ -8,12 +8,13 @@
  *
  *   0            nobody waits
  *   PD_WAIT      a G is about to park (it arms the poller, then commits)
- *   pollwait *   the G is parked; whoever swaps the word back to 0 owns
- *                the wake-up: it writes w->err and readies w->gp
- *   PD_READY     readiness (or close) came between PD_WAIT and the commit:
- *                the G does not park, it retries its call
- *   PD_EXPIRED   the deadline fired between PD_WAIT and the commit
+ *   pollwait *   the G is parked; whoever swaps the word away owns the
+ *                wake-up: it writes w->err and readies w->gp
+ *   PD_READY     readiness (or close) came: the G was readied, or will
+ *                not park; it retries its call when it runs
+ *   PD_EXPIRED   the deadline fired: the same, and the call times out
  *
+ * The G sets the word back to 0 when it runs again.
  * A G that got EAGAIN stores PD_WAIT, starts its deadline timer, and
  * parks; the commit function (run once its context is saved) asks the
  * loop to poll the fd (netpollarm), then CASes PD_WAIT to its pollwait.
@@ -22,7 +23,8 @@
  * before the commit makes the CAS fail, so no wake-up is lost.  The loop
  * polls level-triggered, so readiness that came before the arming is
  * reported at once; a direction stays armed after its wake-up (the next
- * wait usually follows soon) and is dropped when it fires with no waiter.  When the G runs again it removes its timer and waits until
+ * wait usually follows soon) and is dropped when it fires while no G
+ * waits and none woken by it is still to run (the word is 0).  When the G runs again it removes its timer and waits until
  * a timer callback in flight has finished, so a timer never touches a
  * later wait.
  *
@@ -127,22 +129,18 @@ void pdrelease(pollDesc *pd)
         semrelease(&pd->csema, false); /* pdclose waits for this */
 }
 
-/* Takes the waiter of *wp: a parked G is returned with w->err set (the
-   caller readies it); a G about to park is marked with `mark` instead.
-   *found tells whether there was either. */
+/* Takes the waiter of *wp, leaving `mark` in its place: a parked G is
+   returned with w->err set (the caller readies it); a G about to park
+   will not.  *found tells whether some G waits or has been woken and has
+   not run yet (the word goes back to 0 when it runs). */
 static g *pdtake(_Atomic uintptr_t *wp, uintptr_t mark, int err, bool *found)
 {
     uintptr_t s = atomic_load(wp);
-    for (;;) {
-        if (s == 0 || s == PD_READY || s == PD_EXPIRED) {
-            *found = false;
+    *found = s != 0;
+    do {
+        if (s == 0 || s == PD_READY || s == PD_EXPIRED)
             return NULL;
-        }
-        uintptr_t to = s == PD_WAIT ? mark : 0;
-        if (atomic_compare_exchange_weak(wp, &s, to))
-            break;
-    }
-    *found = true;
+    } while (!atomic_compare_exchange_weak(wp, &s, mark));
     if (s == PD_WAIT)
         return NULL;
     pollwait *w = (pollwait *)s;

@@ -55,6 +55,10 @@ void pdfreeall(void);                  /* end of a run */
 void netpollarm(pollDesc *pd);         /* the handle polls for pdwanted(pd) */
 void netpollclose(pollDesc *pd);       /* the handle is stopped and closed */
 long netpollfs(int write, int fd, void *buf, size_t n, int64_t off);
+struct addrinfo;
+/* getaddrinfo on the thread pool; a libuv error (UV_EAI_*) or 0. */
+int netpollresolve(const char *host, const char *service, const struct addrinfo *hints,
+                   struct addrinfo **res);
 int netpoll(int64_t until, g **list);  /* -1: another M polls; else Gs readied */
 bool netpollbreak(void);               /* wakes a blocked netpoll; false if none */
 int64_t netpolllast(void);             /* nanotime of the last poll; 0: no loop */

@@ -25,9 +25,10 @@
  * fires while nobody waits is dropped.  A handle is made at a pd's first
  * wait and closed when its fd is (netpollclose, before close(2)).
  *
- * Files.  gort_file_read/write hand a uv_fs request to the loop (libuv's
- * thread pool runs pread/pwrite) and park; the completion callback, on
- * the owner's thread, readies the G.  They count as I/O waiters
+ * Files and names.  gort_file_read/write hand a uv_fs request to the loop
+ * (libuv's thread pool runs pread/pwrite), and name lookups a
+ * uv_getaddrinfo one, and park; the completion callback, on the owner's
+ * thread, readies the G.  They count as I/O waiters
  * (sched.nnetwait), so an M blocks in the loop for them and no deadlock
  * is declared while they run.
  */
@@ -38,7 +39,7 @@
 #include "netpoll.h"
 #include "proc.h"
 
-enum { REQ_CLOSE, REQ_READ, REQ_WRITE };
+enum { REQ_CLOSE, REQ_READ, REQ_WRITE, REQ_RESOLVE };
 
 /* A request that parks its G until the owner has done it. */
 typedef struct npreq npreq;
@@ -50,6 +51,10 @@ struct npreq {
     int fd;
     uv_buf_t buf;
     int64_t off;
+    uv_getaddrinfo_t gai;     /* REQ_RESOLVE */
+    const char *host, *service;
+    const struct addrinfo *hints;
+    struct addrinfo *res;
     long result;
     npreq *next;
 };
@@ -142,6 +147,17 @@ static void fsdone(uv_fs_t *fs)
         npready(r->gp);
 }
 
+static void resolved(uv_getaddrinfo_t *gai, int status, struct addrinfo *res)
+{
+    npreq *r = gai->data;
+    r->result = status;
+    r->res = res;
+    if (!np.stopping)
+        npready(r->gp);
+    else
+        uv_freeaddrinfo(res);
+}
+
 static void startreq(npreq *r)
 {
     if (r->kind == REQ_CLOSE) {
@@ -154,8 +170,18 @@ static void startreq(npreq *r)
         npready(r->gp);
         return;
     }
+    int err;
+    if (r->kind == REQ_RESOLVE) {
+        r->gai.data = r;
+        err = uv_getaddrinfo(&np.loop, &r->gai, resolved, r->host, r->service, r->hints);
+        if (err != 0) {
+            r->result = err;
+            npready(r->gp);
+        }
+        return;
+    }
     r->fs.data = r;
-    int err = r->kind == REQ_READ
+    err = r->kind == REQ_READ
                   ? uv_fs_read(&np.loop, &r->fs, r->fd, &r->buf, 1, r->off, fsdone)
                   : uv_fs_write(&np.loop, &r->fs, r->fd, &r->buf, 1, r->off, fsdone);
     if (err != 0) {
@@ -309,6 +335,18 @@ long netpollfs(int write, int fd, void *buf, size_t n, int64_t off)
     gopark(submit, &r, write ? "file write" : "file read");
     atomic_fetch_sub(&sched.nnetwait, 1);
     return r.result;
+}
+
+int netpollresolve(const char *host, const char *service, const struct addrinfo *hints,
+                   struct addrinfo **res)
+{
+    npreq r = {.kind = REQ_RESOLVE, .gp = getg(), .host = host, .service = service,
+               .hints = hints};
+    atomic_fetch_add(&sched.nnetwait, 1);
+    gopark(submit, &r, "DNS lookup");
+    atomic_fetch_sub(&sched.nnetwait, 1);
+    *res = r.res;
+    return (int)r.result;
 }
 
 int netpoll(int64_t until, g **list)

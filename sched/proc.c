@@ -846,11 +846,6 @@ static m *mcommoninit(void)
     g0->m = mp;
     atomic_store(&g0->status, Grunning);
     mp->g0 = g0;
-    rtlock_lock(&sched.lock);
-    mp->id = sched.mnext++;
-    mp->alllink = sched.allm;
-    sched.allm = mp;
-    rtlock_unlock(&sched.lock);
     return mp;
 }
 
@@ -870,15 +865,29 @@ static void *mstart(void *arg)
     return NULL;
 }
 
+/* The thread is created under sched.lock, after a look at sched.exiting
+   (set under it): so once the run exits no M is started, and gort_run
+   finds every M it must join in allm, with its thread id set. */
 static void newm(p *pp, bool spinning)
 {
     m *mp = mcommoninit();
     mp->nextp = pp;
     mp->spinning = spinning;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    int err = pthread_create(&mp->thread, &attr, mstart, mp);
-    pthread_attr_destroy(&attr);
+    rtlock_lock(&sched.lock);
+    if (atomic_load(&sched.exiting)) {
+        pidleput(pp);
+        rtlock_unlock(&sched.lock);
+        if (spinning)
+            atomic_fetch_sub(&sched.nmspinning, 1);
+        free(mp->g0);
+        free(mp);
+        return;
+    }
+    mp->id = sched.mnext++;
+    mp->alllink = sched.allm;
+    sched.allm = mp;
+    int err = pthread_create(&mp->thread, NULL, mstart, mp);
+    rtlock_unlock(&sched.lock);
     if (err != 0) {
         errno = err;
         gort_throw("cannot create an OS thread for an M");
@@ -982,6 +991,8 @@ int gort_run(gort_fn main_fn, void *arg)
 
     m *m0 = mcommoninit();
     m0->thread = pthread_self();
+    m0->id = sched.mnext++;
+    sched.allm = m0;
     tls_m = m0;
     void *ss = sigstackalloc();
     gctx_init_thread(&m0->g0->ctx);

@@ -46,7 +46,9 @@ GORT_API void gort_safepoint(void);
    non-blocking mode.  One goroutine reads and another writes the same fd
    at once freely; two readers (or two writers) take turns, as in Go.
    gort_net_close wakes the goroutines parked on the fd with -ECANCELED
-   and closes it.  Host names go through getaddrinfo inside gort_syscall.
+   and closes it; an fd these calls used must be closed with it, not with
+   close(2), while gort_run runs.  Host names are looked up on libuv's thread pool (a name
+   that does not resolve: -EHOSTUNREACH).
    Calls that can park are fatal outside a goroutine. */
 GORT_API int     gort_net_listen_tcp(const char *host, int port, int backlog); /* host NULL: any
                                                    address; port 0: the kernel picks (gort_net_port) */

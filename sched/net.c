@@ -36,20 +36,26 @@ struct resolve {
     socklen_t len;
 };
 
-/* Host names are looked up by libuv on its thread pool, so a slow
-   resolver parks only the goroutine; outside a goroutine (a listener
-   made before gort_run) the lookup just blocks.  A name that does not
-   resolve gives -EHOSTUNREACH. */
+/* A numeric address (or none: any address) is parsed at once.  Host
+   names are looked up by libuv on its thread pool, so a slow resolver
+   parks only the goroutine; outside a goroutine (a listener made before
+   gort_run) the lookup just blocks.  A name that does not resolve gives
+   -EHOSTUNREACH. */
 static int resolve(struct resolve *r)
 {
     if (r->port < 0 || r->port > 65535)
         return -EINVAL;
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE}, *res = NULL;
+                             .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV},
+                    *res = NULL;
     char port[16];
     snprintf(port, sizeof port, "%d", r->port);
-    int err = getg() ? netpollresolve(r->host, port, &hints, &res)
+    int err = getaddrinfo(r->host, port, &hints, &res);
+    if (err == EAI_NONAME) {
+        hints.ai_flags &= ~AI_NUMERICHOST;
+        err = getg() ? netpollresolve(r->host, port, &hints, &res)
                      : getaddrinfo(r->host, port, &hints, &res);
+    }
     if (err != 0 || res == NULL)
         return -EHOSTUNREACH;
     memcpy(&r->addr, res->ai_addr, res->ai_addrlen);

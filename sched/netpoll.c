@@ -24,7 +24,9 @@
  * polls level-triggered, so readiness that came before the arming is
  * reported at once; a direction stays armed after its wake-up (the next
  * wait usually follows soon) and is dropped when it fires while no G
- * waits and none woken by it is still to run (the word is 0).  When the G runs again it removes its timer and waits until
+ * waits and none woken by it is still to run (the word is 0) - or, in a
+ * poll by an idle M, while the G it woke has not run yet: that M would
+ * otherwise find the fd ready again at once and spin.  When the G runs again it removes its timer and waits until
  * a timer callback in flight has finished, so a timer never touches a
  * later wait.
  *
@@ -131,12 +133,10 @@ void pdrelease(pollDesc *pd)
 
 /* Takes the waiter of *wp, leaving `mark` in its place: a parked G is
    returned with w->err set (the caller readies it); a G about to park
-   will not.  *found tells whether some G waits or has been woken and has
-   not run yet (the word goes back to 0 when it runs). */
-static g *pdtake(_Atomic uintptr_t *wp, uintptr_t mark, int err, bool *found)
+   will not. */
+static g *pdtake(_Atomic uintptr_t *wp, uintptr_t mark, int err)
 {
     uintptr_t s = atomic_load(wp);
-    *found = s != 0;
     do {
         if (s == 0 || s == PD_READY || s == PD_EXPIRED)
             return NULL;
@@ -151,15 +151,14 @@ static g *pdtake(_Atomic uintptr_t *wp, uintptr_t mark, int err, bool *found)
 /* Readies the waiter of *wp with err, if any. */
 static void pdwake(_Atomic uintptr_t *wp, uintptr_t mark, int err)
 {
-    bool found;
-    g *gp = pdtake(wp, mark, err, &found);
+    g *gp = pdtake(wp, mark, err);
     if (gp)
         goready(gp);
 }
 
-static bool waiting(_Atomic uintptr_t *wp)
+/* A G waits (parked, or about to park) in word s. */
+static bool waiting(uintptr_t s)
 {
-    uintptr_t s = atomic_load(wp);
     return s != 0 && s != PD_READY && s != PD_EXPIRED;
 }
 
@@ -167,25 +166,27 @@ int pdwanted(pollDesc *pd)
 {
     if (atomic_load(&pd->state) != PD_OPEN)
         return 0;
-    return (waiting(&pd->rw) ? POLL_READ : 0) | (waiting(&pd->ww) ? POLL_WRITE : 0);
+    return (waiting(atomic_load(&pd->rw)) ? POLL_READ : 0) |
+           (waiting(atomic_load(&pd->ww)) ? POLL_WRITE : 0);
 }
 
-int netpollready(pollDesc *pd, int events, g **list)
+int netpollready(pollDesc *pd, int events, bool idle, g **list)
 {
-    int found = 0;
+    int keep = 0;
     for (int mode = POLL_READ; mode <= POLL_WRITE; mode <<= 1) {
         if (!(events & mode))
             continue;
-        bool f;
-        g *gp = pdtake(mode == POLL_READ ? &pd->rw : &pd->ww, PD_READY, 0, &f);
-        if (f)
-            found |= mode;
+        _Atomic uintptr_t *wp = mode == POLL_READ ? &pd->rw : &pd->ww;
+        uintptr_t s = atomic_load(wp);
+        if (waiting(s) || (s != 0 && !idle))
+            keep |= mode;
+        g *gp = pdtake(wp, PD_READY, 0);
         if (gp) {
             gp->schedlink = *list;
             *list = gp;
         }
     }
-    return found;
+    return keep;
 }
 
 /* A deadline timer: arg is the pd, seq the direction. */

@@ -46,9 +46,10 @@ void pdrelease(pollDesc *pd);
 int netpollblock(pollDesc *pd, int mode, int64_t deadline); /* 0: retry the call */
 int pdclose(pollDesc *pd);             /* evicts the waiters, then closes fd */
 int pdwanted(pollDesc *pd);            /* POLL_* some G waits for */
-/* Takes the waiters of the directions in events; returns those that had
-   one (parked or about to park). */
-int netpollready(pollDesc *pd, int events, g **list);
+/* Takes the waiters of the directions in events; returns the directions
+   to keep polling: those some G waits for, and (unless idle: the poll is
+   an idle M's) those whose woken G has not run yet. */
+int netpollready(pollDesc *pd, int events, bool idle, g **list);
 void pdfreeall(void);                  /* end of a run */
 
 /* netpoll_uv.c: the loop (see its top comment) */

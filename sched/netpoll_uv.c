@@ -123,11 +123,17 @@ static void rearm(pollDesc *pd)
 static void pollcb(uv_poll_t *h, int status, int events)
 {
     pollDesc *pd = h->data;
-    /* An error wakes both directions: their calls retry and see it. */
-    int ev = status < 0 ? POLL_READ | POLL_WRITE
-                        : ((events & UV_READABLE) ? POLL_READ : 0) |
-                              ((events & UV_WRITABLE) ? POLL_WRITE : 0);
-    int idle = ev & ~netpollready(pd, ev, &np.ready);
+    if (status < 0) {
+        /* An error (a reset connection, say): libuv has stopped the
+           handle.  Both directions wake, retry their calls and see the
+           error; a later wait arms the handle again. */
+        atomic_store(&pd->armed, 0);
+        netpollready(pd, POLL_READ | POLL_WRITE, true, &np.ready);
+        rearm(pd);
+        return;
+    }
+    int ev = ((events & UV_READABLE) ? POLL_READ : 0) | ((events & UV_WRITABLE) ? POLL_WRITE : 0);
+    int idle = ev & ~netpollready(pd, ev, np.blocking, &np.ready);
     if (idle == 0)
         return;
     /* A direction that fired with nobody waiting stops being polled, or

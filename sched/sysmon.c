@@ -234,10 +234,8 @@ static void *sysmon(void *arg)
         int64_t last = netpolllast();
         g *list;
         if (last && now - last > SYSMON_MAX_NS && atomic_load(&sched.nnetwait) > 0 &&
-            netpoll(0, &list) > 0) {
+            netpoll(0, &list) > 0)
             injectglist(NULL, list);
-            idle = 0;
-        }
         if (nexttrace && now >= nexttrace) {
             schedtrace(now);
             nexttrace = now + mon.traceperiod;

@@ -586,3 +586,45 @@ Test(net, file_io_on_the_thread_pool, .timeout = 20)
     cr_assert_eq(fread2, 5);
     cr_assert_eq(memcmp(fbuf + 8, "hello", 5), 0);
 }
+
+/* ---- a reset connection ---------------------------------------------------- */
+
+static int rst_fd;
+static ssize_t rst_read1, rst_read2, rst_write;
+
+static void rst_reader(void *arg)
+{
+    gort_waitgroup *wg = arg;
+    char c;
+    rst_read1 = gort_net_read(rst_fd, &c, 1, gort_now() + 5000000000);
+    rst_read2 = gort_net_read(rst_fd, &c, 1, gort_now() + 5000000000);
+    rst_write = gort_net_write(rst_fd, "x", 1, gort_now() + 5000000000);
+    gort_wg_done(wg);
+}
+
+static void reset_main(void *arg)
+{
+    (void)arg;
+    int l = gort_net_listen_tcp("127.0.0.1", 0, 4);
+    int c = gort_net_dial_tcp("127.0.0.1", gort_net_port(l), 0);
+    rst_fd = gort_net_accept(l, 0);
+    cr_assert_geq(rst_fd, 0);
+    gort_waitgroup wg = GORT_WAITGROUP_INIT;
+    gort_wg_add(&wg, 1);
+    gort_go(rst_reader, &wg);
+    gort_sleep(20000000); /* the reader is parked */
+    struct linger lg = {1, 0}; /* close sends a reset */
+    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    gort_net_close(c);
+    gort_wg_wait(&wg);
+    gort_net_close(rst_fd);
+    gort_net_close(l);
+}
+
+Test(net, a_reset_wakes_the_parked_reader_with_the_error, .timeout = 20)
+{
+    cr_assert_eq(gort_run(reset_main, NULL), 0);
+    cr_assert_eq(rst_read1, -ECONNRESET, "%zd", rst_read1);
+    cr_assert_eq(rst_read2, 0, "%zd", rst_read2);
+    cr_assert_eq(rst_write, -EPIPE, "%zd", rst_write);
+}

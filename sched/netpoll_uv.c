@@ -196,22 +196,24 @@ static void startreq(npreq *r)
     }
 }
 
-/* Applies queued work; np.mu held on entry and on return. */
+/* Applies queued work; np.mu held on entry and on return.  A pd is taken
+   off the queue one at a time under np.mu: once `queued` is false another
+   thread may queue it again, which rewrites its qlink. */
 static void drain(void)
 {
     while (np.queue || np.reqs) {
-        pollDesc *q = np.queue;
-        npreq *rq = np.reqs;
-        np.queue = NULL;
-        np.reqs = NULL;
-        for (pollDesc *pd = q; pd; pd = pd->qlink)
+        pollDesc *pd = np.queue;
+        if (pd) {
+            np.queue = pd->qlink;
             pd->queued = false;
-        rtlock_unlock(&np.mu);
-        while (q) {
-            pollDesc *next = q->qlink;
-            rearm(q);
-            q = next;
+            rtlock_unlock(&np.mu);
+            rearm(pd);
+            rtlock_lock(&np.mu);
+            continue;
         }
+        npreq *rq = np.reqs; /* each is its parked G's: nobody else links it */
+        np.reqs = NULL;
+        rtlock_unlock(&np.mu);
         npreq *rev = NULL; /* the queue is LIFO: start in submission order */
         while (rq) {
             npreq *next = rq->next;

@@ -52,7 +52,7 @@
 struct schedt sched;
 _Atomic int64_t sched_pollUntil; /* when the timer-watching M wakes; 0: none */
 
-static __thread m *tls_m;
+__thread m *tls_m __attribute__((tls_model("initial-exec")));
 static _Atomic uint64_t goidgen; /* process-wide: ids are never reused */
 static _Atomic int32_t maxprocs_next; /* gort_maxprocs before a run */
 static g *maing;
@@ -60,21 +60,17 @@ static _Atomic long nforeign; /* foreign threads that fed goroutines, alive */
 static pthread_key_t foreignkey;
 static pthread_once_t foreignonce = PTHREAD_ONCE_INIT;
 
+#if !defined(__x86_64__)
 __attribute__((noinline)) m *getm(void)
 {
     __asm__ __volatile__("" ::: "memory");
     return tls_m;
 }
-
-g *getg(void)
-{
-    m *mp = getm();
-    return mp ? mp->curg : NULL;
-}
+#endif
 
 /* ---- random numbers ---------------------------------------------------- */
 
-static __thread uint64_t tls_rand;
+static __thread uint64_t tls_rand __attribute__((tls_model("initial-exec")));
 
 uint32_t fastrand(void)
 {
@@ -455,7 +451,7 @@ static void foreignkeyinit(void)
    it might feed them again, so no deadlock is declared. */
 static void noteforeign(void)
 {
-    static __thread bool noted;
+    static __thread bool noted __attribute__((tls_model("initial-exec")));
     if (noted)
         return;
     noted = true;

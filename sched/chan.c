@@ -89,10 +89,24 @@ static void *chanbuf(hchan *c, size_t i)
     return c->buf + i * c->elemsize;
 }
 
-static void typedmemmove(hchan *c, void *dst, const void *src)
+/* Word-sized elements, the common case, are copied inline rather than
+   through a call to memcpy. */
+static inline void typedmemmove(hchan *c, void *dst, const void *src)
 {
-    if (dst && src && c->elemsize)
+    if (dst == NULL || src == NULL)
+        return;
+    switch (c->elemsize) {
+    case 0:
+        return;
+    case sizeof(uint32_t):
+        memcpy(dst, src, sizeof(uint32_t));
+        return;
+    case sizeof(uint64_t):
+        memcpy(dst, src, sizeof(uint64_t));
+        return;
+    default:
         memcpy(dst, src, c->elemsize);
+    }
 }
 
 void chan_zero(hchan *c, void *dst)

@@ -50,7 +50,15 @@ static bool runqputslow(p *pp, g *gp, uint32_t h, uint32_t t)
 void runqput(p *pp, g *gp, bool next)
 {
     if (next) {
-        g *old = atomic_exchange_explicit(&pp->runnext, gp, memory_order_acq_rel);
+        /* Only the owner stores a G in runnext; thieves only take it out.
+           So an empty slot stays empty until we fill it, and a plain
+           store does (the ping-pong case); a full one is swapped. */
+        g *old = load_rlx(&pp->runnext);
+        if (old == NULL) {
+            store_rel(&pp->runnext, gp);
+            return;
+        }
+        old = atomic_exchange_explicit(&pp->runnext, gp, memory_order_acq_rel);
         if (old == NULL)
             return;
         gp = old; /* the displaced runnext goes to the tail */

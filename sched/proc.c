@@ -741,6 +741,10 @@ static g *findrunnable(m *mp)
             rtlock_unlock(&sched.lock);
             return gp;
         }
+        if (pp->id >= atomic_load(&sched.gomaxprocs)) {
+            rtlock_unlock(&sched.lock);
+            continue; /* gort_maxprocs shrank while we looked: retire pp above */
+        }
         releasep(mp);
         pidleput(pp);
         rtlock_unlock(&sched.lock);

@@ -477,11 +477,16 @@ static void ready(g *gp, bool next)
     wakep();
 }
 
+/* Only one waker can hold a parked G: whoever took it off a wait list
+   under that list's lock (or won its selectdone).  And that lock orders
+   the G's parking (runafter stores Gwaiting before unlockf releases it)
+   before this: so a load and a store do, where a CAS would add a locked
+   instruction to every wakeup. */
 void goready(g *gp)
 {
-    uint32_t st = Gwaiting;
-    if (!atomic_compare_exchange_strong(&gp->status, &st, Grunnable))
+    if (atomic_load_explicit(&gp->status, memory_order_relaxed) != Gwaiting)
         gort_throw("bad g status in goready");
+    setgstatus(gp, Grunnable);
     ready(gp, true);
 }
 

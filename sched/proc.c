@@ -354,7 +354,46 @@ static void execute(m *mp, g *gp)
 
 /* errno is thread-local, and its address (__errno_location is declared
    const) must not be reused across a switch, after which the G may run on
-   another thread: these are kept out of line so it is computed afresh. */
+   another thread.  On x86-64 libc's errno lives in the static TLS block,
+   at the same offset from the thread pointer in every thread: it is read
+   and written inline through %fs at that offset (errnooff, taken when the
+   run starts and checked by every M).  Elsewhere, out-of-line functions
+   compute its address afresh. */
+#if defined(__x86_64__)
+static intptr_t errnooff;
+
+static intptr_t errnotpoff(void)
+{
+    uintptr_t tp;
+    __asm__("movq %%fs:0, %0" : "=r"(tp));
+    return (intptr_t)((uintptr_t)&errno - tp);
+}
+
+static void errnoinit(bool first)
+{
+    if (first)
+        errnooff = errnotpoff();
+    else if (errnotpoff() != errnooff)
+        gort_throw("errno is not at one offset from the thread pointer in every thread");
+}
+
+static inline int errnoget(void)
+{
+    int e;
+    __asm__ __volatile__("movl %%fs:(%1), %0" : "=r"(e) : "r"(errnooff) : "memory");
+    return e;
+}
+
+static inline void errnoset(int e)
+{
+    __asm__ __volatile__("movl %0, %%fs:(%1)" : : "r"(e), "r"(errnooff) : "memory");
+}
+#else
+static void errnoinit(bool first)
+{
+    (void)first;
+}
+
 __attribute__((noipa)) static int errnoget(void)
 {
     return errno;
@@ -364,6 +403,7 @@ __attribute__((noipa)) static void errnoset(int e)
 {
     errno = e;
 }
+#endif
 
 /* The running G gives up the CPU; mp->after says what becomes of it.
    Returns when the G runs again, maybe on another M. */
@@ -819,6 +859,7 @@ static void *mstart(void *arg)
 {
     m *mp = arg;
     tls_m = mp;
+    errnoinit(false);
     void *ss = sigstackalloc();
     gctx_init_thread(&mp->g0->ctx);
     if (mp->nextp) {
@@ -922,6 +963,7 @@ int gort_run(gort_fn main_fn, void *arg)
     sched.maxprocs_waiter = NULL;
     sched.pretiring = 0;
 
+    errnoinit(true);
     stackinit();
     signalinit();
     int procs = atomic_load(&maxprocs_next);

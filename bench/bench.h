@@ -3,14 +3,16 @@
  * timing clock, a latch that records when the last goroutine finished,
  * and the one line each benchmark prints.
  *
- * Output contract (read by bench/run.sh): exactly one line on stdout,
+ * Output contract (read by bench/run.sh): one line on stdout per
+ * measured quantity, the first being the benchmark's headline,
  *
  *     NAME VALUE UNIT
  *
- * where VALUE is a measured quantity for which lower is better (ns per
- * operation, ms in total, bytes per goroutine).  The Go twin of each
- * benchmark (bench/go/NAME.go) prints the same line for the same
- * arguments, so the runner can divide one by the other.
+ * where VALUE is a cost, for which lower is better (ns per operation, ms
+ * in total, bytes per goroutine, us of latency), or a rate, for which
+ * higher is better, whose UNIT then ends in "/s" (requests per second).
+ * The Go twin of each benchmark (bench/go/NAME.go) prints the same lines
+ * for the same arguments, so the runner can divide one by the other.
  *
  * Timing is gort_now (CLOCK_MONOTONIC) around the measured loop only:
  * process start, runtime boot and teardown are outside it.  A benchmark

@@ -1,17 +1,23 @@
 #!/bin/bash
-# run.sh BUILD_DIR - runs every scheduler and channel benchmark for gort and
-# for its Go twin at 1 and 2 Ps, in the same run, and prints a table of
-# medians and the ratio Go/gort (> 1: gort is faster or, for memory,
-# smaller).  Every figure is measured here; nothing is carried over.
+# run.sh BUILD_DIR - runs every scheduler, channel and network benchmark
+# for gort and for its Go twin at 1 and 2 Ps, in the same run, and prints
+# a table of medians and their ratio, oriented so that > 1 means gort is
+# better: Go/gort for a cost (time, latency, memory), gort/Go for a rate
+# (a unit ending in "/s").  Every figure is measured here; nothing is
+# carried over.
 #
 #   ./bench/run.sh build-release            (make.sh bench does this)
 #   GORT_BENCH_REPS=3 ./bench/run.sh build  (fewer repetitions)
+#   GORT_BENCH_ONLY=echo ./bench/run.sh build  (the benchmarks whose name
+#                                               starts with echo)
 #
 # BUILD_DIR is a meson build of gort with the benchmarks (bench/*.c) built;
 # the Go twins (bench/go) are built into BUILD_DIR/bench with the go tool
-# found on PATH.  Each benchmark program prints one line "NAME VALUE UNIT",
-# lower being better; a repetition runs gort, then Go, at one P count, and
-# the median over the repetitions goes in the table.  The number of Ps is
+# found on PATH.  Each benchmark program prints a line "NAME VALUE UNIT" per
+# quantity it measures (bench/bench.h): most print one, echo prints its
+# requests/s and then its p99 latency, each a row of the table; the goal
+# applies to the first.  A repetition runs gort, then Go, at one P count,
+# and the median over the repetitions goes in the table.  The number of Ps is
 # set with GORT_MAXPROCS and GOMAXPROCS.  Progress and errors go to stderr
 # and to BUILD_DIR/bench/run.log; the table to stdout, in Markdown.
 set -euo pipefail
@@ -38,7 +44,7 @@ command -v go >/dev/null || { echo "$0: the go tool is not on PATH (apt-get inst
 
 # ---- the benchmarks ----------------------------------------------------
 # name | program and arguments (the same for the C program and gobench) |
-# repetitions (0: GORT_BENCH_REPS) | goal for Go/gort at 1 P | at 2 Ps
+# repetitions (0: GORT_BENCH_REPS) | goal for the ratio at 1 P | at 2 Ps
 benchmarks=(
     "spawn     |spawn 100000      |0|3  |2"
     "yield     |yield 500000      |0|1  |1"
@@ -51,12 +57,20 @@ benchmarks=(
     "select    |select 1000000    |0|1  |1"
     "mutex     |mutex 4000000     |0|1  |1"
     "waitgroup |waitgroup 10000 100|0|1  |1"
+    # TCP echo over loopback, CONNS SIZE SECONDS: time-bounded (2 s after
+    # 0.3 s of warm-up), so one run per point keeps the part to ~1 minute.
+    "echo 1c 64B     |echo 1 64 2      |1|1  |1"
+    "echo 64c 64B    |echo 64 64 2     |1|1  |1"
+    "echo 1000c 64B  |echo 1000 64 2   |1|1  |1"
+    "echo 1c 4KiB    |echo 1 4096 2    |1|1  |1"
+    "echo 64c 4KiB   |echo 64 4096 2   |1|1  |1"
+    "echo 1000c 4KiB |echo 1000 4096 2 |1|1  |1"
 )
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 
-# run WHO P PROGRAM ARGS... : prints "VALUE UNIT" of one measured run, or
-# nothing (and logs why) if it failed.
+# run WHO P PROGRAM ARGS... : prints the "NAME VALUE UNIT" lines of one
+# measured run, or nothing (and logs why) if it failed.
 run() {
     local who=$1 p=$2; shift 2
     local out rc=0
@@ -65,11 +79,11 @@ run() {
     else
         out=$(GOMAXPROCS=$p timeout 300 "$gobench" "$@" 2>>"$log") || rc=$?
     fi
-    if [ $rc -ne 0 ] || [ "$(echo "$out" | wc -l)" -ne 1 ] || [ "$(echo "$out" | wc -w)" -ne 3 ]; then
+    if [ $rc -ne 0 ] || [ -z "$out" ] || echo "$out" | awk 'NF != 3 {bad = 1} END {exit !bad}'; then
         echo "$who P=$p $*: exit status $rc, output: $out" >>"$log"
         return
     fi
-    echo "$out" | awk '{print $2, $3}'
+    echo "$out"
 }
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -81,6 +95,7 @@ declare -A med # med[name,who,p]
 for b in "${benchmarks[@]}"; do
     IFS='|' read -r name cmd r goal1 goal2 <<<"$b"
     name=$(trim "$name"); cmd=$(trim "$cmd"); goal1=$(trim "$goal1"); goal2=$(trim "$goal2")
+    [[ $name == "${GORT_BENCH_ONLY:-}"* ]] || continue
     [ "$r" -gt 0 ] || r=$reps
     read -ra argv <<<"$cmd"
     for p in $procs; do
@@ -89,28 +104,46 @@ for b in "${benchmarks[@]}"; do
             rows+=("| $name | | $p | | not built | | | ${goal}x | |")
             continue
         fi
-        gv="" ov="" unit=""
+        metrics=() # the quantities printed, in order
+        unset vals unit; declare -A vals=() unit=() # vals[WHO,METRIC]: one value a line
         for ((i = 0; i < r; i++)); do
             echo "$name P=$p repetition $((i + 1))/$r" >&2
-            res=$(run gort "$p" "${argv[@]}"); [ -n "$res" ] && { gv+="${res% *}"$'\n'; unit=${res#* }; }
-            res=$(run go "$p" "${argv[@]}"); [ -n "$res" ] && ov+="${res% *}"$'\n'
+            for who in gort go; do
+                while read -r m v u; do
+                    [ -n "$m" ] || continue
+                    [ -n "${unit[$m]:-}" ] || { metrics+=("$m"); unit[$m]=$u; }
+                    vals[$who,$m]+="$v"$'\n'
+                done <<<"$(run $who "$p" "${argv[@]}")"
+            done
         done
-        if [ "$(printf '%s' "$gv" | grep -c .)" -ne "$r" ] || [ "$(printf '%s' "$ov" | grep -c .)" -ne "$r" ]; then
+        if [ ${#metrics[@]} -eq 0 ]; then
             failed=1
             rows+=("| $name | | $p | $r | FAILED (see $log) | | | ${goal}x | |")
             continue
         fi
-        g=$(printf '%s' "$gv" | median); o=$(printf '%s' "$ov" | median)
-        med[$name,gort,$p]=$g
-        ratio=$(awk -v o="$o" -v g="$g" 'BEGIN {printf "%.2f", (g > 0) ? o / g : 0}')
-        met=$(awk -v x="$ratio" -v goal="$goal" 'BEGIN {print (x >= goal) ? "yes" : "no"}')
-        rows+=("| $name | $unit | $p | $r | $g | $o | $ratio | ${goal}x | $met |")
+        for m in "${metrics[@]}"; do
+            label=$name mgoal="" met=""
+            if [ "$m" = "${metrics[0]}" ]; then mgoal=${goal}x; else label="$name ${m#"${metrics[0]}"-}"; fi
+            gv=${vals[gort,$m]:-} ov=${vals[go,$m]:-}
+            if [ "$(printf '%s' "$gv" | grep -c .)" -ne "$r" ] || [ "$(printf '%s' "$ov" | grep -c .)" -ne "$r" ]; then
+                failed=1
+                rows+=("| $label | | $p | $r | FAILED (see $log) | | | $mgoal | |")
+                continue
+            fi
+            g=$(printf '%s' "$gv" | median); o=$(printf '%s' "$ov" | median)
+            med[$label,gort,$p]=$g
+            ratio=$(awk -v o="$o" -v g="$g" -v rate="$([[ ${unit[$m]} == */s ]] && echo 1 || echo 0)" \
+                'BEGIN {a = rate ? g : o; b = rate ? o : g; printf "%.2f", (b > 0) ? a / b : 0}')
+            [ -z "$mgoal" ] || met=$(awk -v x="$ratio" -v goal="$goal" 'BEGIN {print (x >= goal) ? "yes" : "no"}')
+            rows+=("| $label | ${unit[$m]} | $p | $r | $g | $o | $ratio | $mgoal | $met |")
+        done
     done
 done
 
 # The bare switch: yield's reference, gort only.
-sw=""
-if [ -x "$build/bench/switch" ]; then
+sw="" want_switch=0
+[[ yield == "${GORT_BENCH_ONLY:-}"* ]] && want_switch=1
+if [ $want_switch = 1 ] && [ -x "$build/bench/switch" ]; then
     sv=""
     for ((i = 0; i < reps; i++)); do
         res=$("$build/bench/switch" 20000000 2>>"$log" | awk '{print $2}') || true
@@ -124,15 +157,17 @@ if [ -x "$build/bench/switch" ]; then
 fi
 
 echo
-echo "Command: $0 $1  (GORT_BENCH_REPS=$reps; each figure the median of 'runs' runs;" \
+echo "Command: ${GORT_BENCH_ONLY:+GORT_BENCH_ONLY=$GORT_BENCH_ONLY }$0 $1  (GORT_BENCH_REPS=$reps; each figure the median of 'runs' runs;" \
     "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1);" \
     "$(go version | awk '{print $3}'))"
 echo
-echo "| benchmark | unit | P | runs | gort | Go | Go/gort | goal | met |"
+echo "| benchmark | unit | P | runs | gort | Go | ratio (>1: gort better) | goal | met |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-if [ -n "$sw" ]; then
+if [ $want_switch = 0 ]; then
+    : # the bare switch was not asked for
+elif [ -n "$sw" ]; then
     echo "bare switch (bench/switch_amd64.S: callee-saved registers and sp, ending in ret): $sw ns"
     for p in $procs; do
         y=${med[yield,gort,$p]:-}

@@ -1,19 +1,20 @@
 /*
- * malloc.c - the public allocation API: gort_malloc and friends, their
- * fast paths, fatal errors, the debug option and fork safety.
- * See malloc.h for an overview of the allocator.
+ * malloc.c - the public allocation API: gort_malloc and friends, the slow
+ * halves of their fast paths, fatal errors, the debug option and fork
+ * safety.  See malloc.h for an overview of the allocator and fastpath.h
+ * for the fast paths.
  *
- * gort_malloc of n <= 32 KiB: the thread's bound cache (a thread-local
- * load), the class from a lookup table, the current span of that class,
- * and one ctz on its allocCache - no lock, no atomic.  When the cache word
- * is empty, mcache_nextfree refills.  Larger sizes take pages from the
- * heap under its lock.
+ * malloc_generic takes what mallocfast leaves: sizes above DIRECT_MAX (the
+ * size-class table, then the same ctz on the class's current span), an
+ * empty cache word (mcache_nextfree refills), a thread with no cache yet
+ * (made here), the debug option, and objects over 32 KiB, which take pages
+ * from the heap under its lock.
  *
- * gort_free: the span map gives the block's span in O(1) (an address gort
- * never mapped, a span not in use or a pointer inside a block is a fatal
- * error).  If the running thread's cache owns the span, the bit is cleared
- * in place; otherwise the block goes on the span's remote list with one CAS
- * (span_xpush).
+ * free_generic takes what freefast leaves: NULL, large objects (back to
+ * the heap), the debug option (poison, then a local free), a block of a
+ * span the thread's cache does not own (pushed on the span's remote list
+ * with one CAS, span_xpush), and pointers that are not the start of a
+ * block gort has in use (a fatal error that says which).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "malloc.h"
+#include "fastpath.h"
 #include "mcache.h"
 
 bool mem_debug;
@@ -78,34 +79,18 @@ static void *debugcheck(void *p, size_t n) {
 
 /* ---- allocation ------------------------------------------------------ */
 
-/* The slow parts of malloc_small, out of line so that the fast path needs
-   no stack frame: every exit from it is a return or a tail call. */
-static __attribute__((noinline)) void *malloc_refill(mcache *c, uint8_t spc) {
-    void *p = mcache_nextfree(c, spc);
-    if (!p)
-        return enomem();
-    return mem_debug ? debugcheck(p, class_to_size[spanclass_sizeclass(spc)]) : p;
-}
-
-static void *malloc_small(size_t n, bool noscan);
-
-static __attribute__((noinline)) void *malloc_nocache(size_t n, bool noscan) {
-    if (!mcache_thread())
-        return enomem();
-    return malloc_small(n, noscan);
-}
-
-static inline void *malloc_small(size_t n, bool noscan) {
+/* An object of at most MAX_SMALL_SIZE bytes from the thread's cache. */
+static void *malloc_small(size_t n, bool noscan) {
     mcache *c = tls_mcache;
-    if (unlikely(!c))
-        return malloc_nocache(n, noscan);
+    if (unlikely(c == &nocache) && !(c = mcache_self()))
+        return enomem();
     uint8_t spc = spanclass_of(size_to_class(n), noscan);
     mspan *s = c->alloc[spc];
-    if (unlikely(!s->allocCache))
-        return malloc_refill(c, spc);
-    void *p = span_alloccache(s);
+    void *p = s->allocCache ? span_alloccache(s) : mcache_nextfree(c, spc);
+    if (unlikely(!p))
+        return enomem();
     if (unlikely(mem_debug))
-        return debugcheck(p, s->elemsize);
+        return debugcheck(p, class_to_size[spanclass_sizeclass(spc)]);
     return p;
 }
 
@@ -122,16 +107,19 @@ static void *malloc_large(size_t n, size_t align, bool noscan, bool zero) {
     return (void *)s->base;
 }
 
-GORT_API void *gort_malloc(size_t n) {
+/* Everything mallocfast leaves. */
+void *malloc_generic(size_t n, bool noscan) {
     if (likely(n <= MAX_SMALL_SIZE))
-        return malloc_small(n, false);
-    return malloc_large(n, PAGE_SIZE, false, false);
+        return malloc_small(n, noscan);
+    return malloc_large(n, PAGE_SIZE, noscan, false);
+}
+
+GORT_API void *gort_malloc(size_t n) {
+    return mallocfast(n);
 }
 
 GORT_API void *gort_malloc_noscan(size_t n) {
-    if (likely(n <= MAX_SMALL_SIZE))
-        return malloc_small(n, true);
-    return malloc_large(n, PAGE_SIZE, true, false);
+    return malloc_generic(n, true);
 }
 
 GORT_API void *gort_calloc(size_t count, size_t n) {
@@ -173,11 +161,12 @@ static _Noreturn void badpointer(const void *p, const char *what) {
     uintptr_t a = (uintptr_t)p;
     mspan *s = spanof(a);
     char msg[96];
-    if (!s) {
+    if (!s || (a >> ADDR_BITS) != 0) {
         snprintf(msg, sizeof msg, "%s of pointer not allocated by gort", what);
         mthrow(msg, p);
     }
-    if (s->state != MSPAN_INUSE)
+    /* A page of a free run (the map may still name an old span there). */
+    if (s->state != MSPAN_INUSE || a - s->base >= s->npages * PAGE_SIZE)
         mthrow(strcmp(what, "free") == 0 ? "double free" : "use of freed block", p);
     snprintf(msg, sizeof msg, "%s of pointer inside a block", what);
     mthrow(msg, p);
@@ -188,8 +177,8 @@ static inline bool isblock(const mspan *s, uintptr_t a) {
         return false;
     if (s->spanclass < 2)
         return a == s->base;
-    uint32_t idx = span_objindex(s, a);
-    return idx < s->nelems && s->base + (uintptr_t)idx * s->elemsize == a;
+    uint32_t idx;
+    return span_blockindex(s, a, &idx);
 }
 
 /* The span in use that p is the start of a block of; fatal otherwise. */
@@ -200,7 +189,27 @@ static inline mspan *blockspan(const void *p, const char *what) {
     return s;
 }
 
-static __attribute__((noinline)) void free_remote(mcache *c, mspan *s, void *p) {
+/* Everything freefast leaves: NULL, large objects, the debug option,
+   remote frees, and pointers that are not gort's blocks. */
+void free_generic(void *p, mspan *s) {
+    if (!p)
+        return;
+    uintptr_t a = (uintptr_t)p;
+    if (unlikely(!s || !isblock(s, a)))
+        badpointer(p, "free");
+    if (s->spanclass < 2) {
+        mheap_free(s);
+        return;
+    }
+    if (mem_debug)
+        memset(p, DEBUG_POISON, s->elemsize);
+    mcache *c = tls_bound;
+    if (c && (mowner *)c == atomic_load_explicit(&s->owner, memory_order_relaxed)) {
+        if (!span_freeindex(s, span_objindex(s, a)))
+            mthrow("double free", p);
+        mcache_freed(c, s);
+        return;
+    }
     if (c)
         atomic_store_explicit(&c->xfrees, atomic_load_explicit(&c->xfrees, memory_order_relaxed) + 1,
                               memory_order_relaxed);
@@ -209,46 +218,8 @@ static __attribute__((noinline)) void free_remote(mcache *c, mspan *s, void *p) 
     span_xpush(s, p);
 }
 
-/* Frees block idx (at p) of small span s from the thread whose cache is c. */
-static inline void free_small(mcache *c, mspan *s, uint32_t idx, void *p) {
-    if (unlikely((mowner *)c != atomic_load_explicit(&s->owner, memory_order_relaxed))) {
-        free_remote(c, s, p);
-        return;
-    }
-    span_freeindex(s, idx, (uintptr_t)p);
-    /* Full, or an empty partial span (a current one stays): one branch,
-       as the list's value is random from free to free. */
-    if (unlikely(s->list + (s->allocCount == 0) >= 2))
-        mcache_freeslow(c, s);
-}
-
-/* Everything gort_free's fast path leaves: NULL, large objects, the debug
-   option, and pointers that are not gort's blocks. */
-static __attribute__((noinline)) void free_slow(void *p) {
-    if (!p)
-        return;
-    mspan *s = blockspan(p, "free");
-    if (s->spanclass < 2) {
-        mheap_free(s);
-        return;
-    }
-    memset(p, DEBUG_POISON, s->elemsize); /* mem_debug */
-    free_small(tls_mcache, s, span_objindex(s, (uintptr_t)p), p);
-}
-
 GORT_API void gort_free(void *p) {
-    uintptr_t a = (uintptr_t)p;
-    mspan *s = spanof(a); /* NULL for NULL: gort never maps page 0 */
-    /* spanclass >= 2 only while a small span is in use (mheap.c clears it
-       when a span is freed). */
-    if (unlikely(!s || s->spanclass < 2 || mem_debug)) {
-        free_slow(p);
-        return;
-    }
-    uint32_t idx = span_objindex(s, a);
-    if (unlikely(idx >= s->nelems || s->base + (uintptr_t)idx * s->elemsize != a))
-        badpointer(p, "free");
-    free_small(tls_mcache, s, idx, p);
+    freefast(p);
 }
 
 GORT_API size_t gort_usable_size(const void *p) {

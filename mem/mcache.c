@@ -2,9 +2,11 @@
  * mcache.c - the per-P (or per-thread) allocation cache.
  * See malloc.h for an overview.
  *
- * The malloc fast path (malloc.c) takes an object from c->alloc[spc]'s
- * allocCache; everything else is here, run only by the thread that has
- * the cache bound, so nothing but the remote-free words needs atomics.
+ * The malloc fast path (fastpath.h) takes an object from the allocCache
+ * of c->direct[size] or c->alloc[spc]; everything else is here, run only
+ * by the thread that has the cache bound, so nothing but the remote-free
+ * words needs atomics.  setalloc keeps direct[] equal to alloc[] for the
+ * classes it covers.
  *
  * Refill (mcache_nextfree), when the current span's cache word is empty:
  *   1. take in the spans remote freers queued on c->own (their blocks go
@@ -16,7 +18,12 @@
  * A local free that leaves a full span with a free object moves it to
  * partial; one that empties a span that is not current gives it to the
  * heap, unless the class has fewer than KEEP_PARTIAL partial spans
- * (mcache_freeslow, spanlists_place).
+ * (mcache_freeslow, spanlists_place; the fast path calls it when
+ * allocCount falls to the span's freefloor).
+ *
+ * Binding: tls_bound is the cache a thread allocates from, tls_mcache the
+ * one its fast paths use (bind keeps them equal unless the debug option
+ * is on or there is none, when the fast paths get the inert nocache).
  *
  * Destroy hands every span to its mcentral.  A span tagged QUEUED is on,
  * or about to be pushed onto, this cache's queue by a remote freer that
@@ -31,7 +38,12 @@
 #include "mcache.h"
 
 mspan emptyspan;
-__thread mcache *tls_mcache __attribute__((tls_model("initial-exec")));
+mcache nocache = {
+    .direct = {[0 ... DIRECT_SLOTS - 1] = &emptyspan},
+    .alloc = {[0 ... NUM_SPAN_CLASSES - 1] = &emptyspan},
+};
+__thread mcache *tls_mcache __attribute__((tls_model("initial-exec"))) = &nocache;
+__thread mcache *tls_bound __attribute__((tls_model("initial-exec")));
 static __thread mcache *tls_own __attribute__((tls_model("initial-exec")));
 
 memlock mcache_poollock;
@@ -50,6 +62,18 @@ static void drain(mcache *c) {
     }
 }
 
+/* Makes s the current span of class spc, in alloc[] and, for the scan
+   classes of at most DIRECT_MAX bytes, in the direct[] slots of the
+   sizes the class holds. */
+static void setalloc(mcache *c, uint8_t spc, mspan *s) {
+    c->alloc[spc] = s;
+    uint32_t sc = spanclass_sizeclass(spc);
+    if (sc == 0 || (spc & 1) || class_to_size[sc] > DIRECT_MAX)
+        return;
+    for (uint32_t i = class_to_size[sc - 1] / SMALL_SIZE_DIV; i < class_to_size[sc] / SMALL_SIZE_DIV; i++)
+        c->direct[i] = s;
+}
+
 void *mcache_nextfree(mcache *c, uint8_t spc) {
     if (atomic_load_explicit(&c->own.xspans, memory_order_relaxed))
         drain(c);
@@ -58,7 +82,7 @@ void *mcache_nextfree(mcache *c, uint8_t spc) {
     if (s != &emptyspan) {
         for (;;) {
             if (s->allocCache || span_nextword(s))
-                goto have;
+                return span_alloccache(s);
             if (span_hasxfree(s)) {
                 span_reclaim(s, span_xtake(s, false));
                 continue;
@@ -66,14 +90,14 @@ void *mcache_nextfree(mcache *c, uint8_t spc) {
             if (span_setnotify(s))
                 break;
         }
-        s->list = LIST_FULL;
+        span_setlist(s, LIST_FULL);
         list_insert(&l->full, s);
-        c->alloc[spc] = &emptyspan;
     }
     if ((s = l->partial) != NULL) {
         list_remove(&l->partial, s);
-        s->list = LIST_CURRENT;
+        span_setlist(s, LIST_CURRENT);
     } else if ((s = mcentral_cachespan(&mcentrals[spc], &c->own)) == NULL) {
+        setalloc(c, spc, &emptyspan);
         return NULL;
     }
     /* A partial span has allocCount < nelems, so it has a free bit. */
@@ -81,8 +105,7 @@ void *mcache_nextfree(mcache *c, uint8_t spc) {
         span_reclaim(s, span_xtake(s, false));
     if (!s->allocCache && !span_nextword(s))
         mthrow("partial span without a free object", (void *)s->base);
-have:
-    c->alloc[spc] = s;
+    setalloc(c, spc, s);
     return span_alloccache(s);
 }
 
@@ -91,7 +114,7 @@ void mcache_freeslow(mcache *c, mspan *s) {
     if (s->list == LIST_FULL && s->allocCount > 0) { /* the common case */
         list_remove(&l->full, s);
         list_insert(&l->partial, s);
-        s->list = LIST_PARTIAL;
+        span_setlist(s, LIST_PARTIAL);
         return;
     }
     spanlists_place(l, s, true);
@@ -111,6 +134,13 @@ void mcache_trim(mcache *c) {
 
 /* ---- creation and destruction ---------------------------------------- */
 
+/* This thread allocates from c (NULL: none yet).  The debug option keeps
+   the fast paths on nocache, so that every call takes the checked path. */
+static void bind(mcache *c) {
+    tls_bound = c;
+    tls_mcache = c && !mem_debug ? c : &nocache;
+}
+
 void *gort_mcache_new(void) {
     mem_init();
     memlock_lock(&mcache_poollock);
@@ -125,7 +155,7 @@ void *gort_mcache_new(void) {
     if (c) {
         memset(c, 0, sizeof *c);
         for (int i = 0; i < NUM_SPAN_CLASSES; i++)
-            c->alloc[i] = &emptyspan;
+            setalloc(c, (uint8_t)i, &emptyspan);
         c->allnext = mcache_all;
         if (mcache_all)
             mcache_all->allprev = c;
@@ -154,8 +184,8 @@ void gort_mcache_destroy(void *cv) {
     mcache *c = cv;
     if (!c)
         return;
-    if (tls_mcache == c)
-        tls_mcache = tls_own != c ? tls_own : NULL;
+    if (tls_bound == c)
+        bind(tls_own != c ? tls_own : NULL);
     drain(c);
     long waiting = 0;
     for (int spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
@@ -194,7 +224,7 @@ void gort_mcache_destroy(void *cv) {
 }
 
 void gort_mcache_bind(void *c) {
-    tls_mcache = c ? c : tls_own;
+    bind(c ? c : tls_own);
 }
 
 /* ---- the thread's own cache ------------------------------------------ */
@@ -205,13 +235,15 @@ static void threadexit(void *c) {
     gort_mcache_destroy(c);
 }
 
-mcache *mcache_thread(void) {
+mcache *mcache_self(void) {
+    if (tls_bound)
+        return tls_bound;
     mcache *c = gort_mcache_new();
     if (!c)
         return NULL;
     tls_own = c;
-    tls_mcache = c;
-    pthread_setspecific(threadkey, c); /* may allocate: tls_mcache is set */
+    bind(c);
+    pthread_setspecific(threadkey, c); /* may allocate: the cache is bound */
     return c;
 }
 

@@ -46,7 +46,7 @@ mspan *mcentral_cachespan(mcentral *ct, mowner *newowner) {
             return NULL;
         span_initsmall(s, ct->spanclass);
     }
-    s->list = LIST_CURRENT;
+    span_setlist(s, LIST_CURRENT);
     atomic_store_explicit(&s->owner, newowner, memory_order_release);
     return s;
 }
@@ -55,7 +55,7 @@ void mcentral_take(mcentral *ct, mspan *s) {
     memlock_lock(&ct->lock);
     atomic_store_explicit(&s->owner, &ct->own, memory_order_release);
     span_reclaim(s, span_xtake(s, true));
-    s->list = LIST_PARTIAL;
+    span_setlist(s, LIST_PARTIAL);
     list_insert(&ct->lists.partial, s);
     spanlists_place(&ct->lists, s, false);
     memlock_unlock(&ct->lock);

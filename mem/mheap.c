@@ -142,7 +142,9 @@ static mspan *freelist_find(uintptr_t npages) {
    on either side. */
 static void addrun(mspan *s) {
     s->state = MSPAN_FREE;
-    s->spanclass = 0; /* gort_free's fast path takes spanclass >= 2 as "small, in use" */
+    s->spanclass = 0;
+    /* freefast takes a span its cache owns as small and in use. */
+    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
     mheap_.pagesfree += s->npages;
     uintptr_t prev = s->base - 1;
     mspan *p = spanof(prev);
@@ -242,7 +244,7 @@ static mspan *alloc_locked(uintptr_t npages, uintptr_t alignpages) {
     }
     s->base = base;
     s->npages = npages;
-    s->limit = span_end(s);
+    s->nbytes = npages * PAGE_SIZE;
     uintptr_t released = 0;
     for (uintptr_t i = 0; i < npages; i++) {
         uintptr_t a = base + i * PAGE_SIZE;

@@ -38,8 +38,8 @@ GORT_API void gort_read_memstats(gort_memstats *ms) {
 }
 
 GORT_API void gort_free_os_memory(void) {
-    if (tls_mcache)
-        mcache_trim(tls_mcache);
+    if (tls_bound)
+        mcache_trim(tls_bound);
     for (int i = 0; i < NUM_SPAN_CLASSES; i++)
         mcentral_flush(&mcentrals[i]);
     mheap_scavenge(0);

@@ -2,23 +2,22 @@
  * span.c - an mspan's allocation bitmap and its remote-free list.
  * See malloc.h for an overview.
  *
- * allocBits has one bit per object, set while the object is allocated; the
- * bits past nelems in the last word are set at init so they never look
- * free.  One word, freeindex, is held in allocCache instead, inverted (a
- * set bit is a free object, as in Go): while it is there allocBits[freeindex]
- * is stale, so the fast path touches only allocCache.  A local free of an
- * object in that word sets its cache bit again, so it is reused at once;
- * a free elsewhere clears its allocBits bit and is seen when the scan
- * reaches its word.  When the cache is empty span_nextword writes it back
- * and moves to the next word with a free bit, wrapping once around the
- * span; the span is full when allocCount == nelems.
+ * freeBits has one bit per object, set while the object is free; the bits
+ * past nelems in the last word stay clear so they never look free.  One
+ * word, *cachedword, is held in allocCache instead: while it is there the
+ * word in freeBits is stale, so the fast path touches only allocCache.
+ * A local free of an object in that word sets its cache bit again, so it
+ * is reused at once; a free elsewhere sets its freeBits bit and is seen
+ * when the scan reaches its word.  When the cache is empty span_nextword
+ * writes it back and moves to the next word with a free bit, wrapping once
+ * around the span; the span is full when allocCount == nelems.
  *
  * The xfree word: a LIFO of blocks freed by threads that do not own the
  * span, the next pointer in each block's first word, and the two-bit tag
  * in the low bits (see malloc.h).  Freers push with one CAS; the owner takes
  * the whole list at once (span_xtake) and gives its blocks back to the
  * bitmap (span_reclaim), which is also where a block freed twice is caught:
- * its bit is already clear.
+ * its free bit is already set.
  */
 #include <string.h>
 
@@ -30,14 +29,14 @@ void span_initsmall(mspan *s, uint8_t spc) {
     s->elemsize = class_to_size[sc];
     s->divmul = class_to_divmul[sc];
     s->nelems = (uint16_t)(s->npages * PAGE_SIZE / s->elemsize);
-    s->limit = s->base + (uintptr_t)s->nelems * s->elemsize;
+    s->nbytes = (uintptr_t)s->nelems * s->elemsize;
     s->allocCount = 0;
-    memset(s->allocBits, 0, sizeof s->allocBits);
-    uint32_t nwords = (s->nelems + 63u) / 64u;
+    memset(s->freeBits, 0, sizeof s->freeBits);
+    memset(s->freeBits, 0xff, s->nelems / 64 * sizeof s->freeBits[0]);
     if (s->nelems % 64)
-        s->allocBits[nwords - 1] = ~0ull << (s->nelems % 64);
-    s->freeindex = 0;
-    s->allocCache = ~s->allocBits[0];
+        s->freeBits[s->nelems / 64] = ~(~0ull << (s->nelems % 64));
+    s->cachedword = &s->freeBits[0];
+    s->allocCache = s->freeBits[0];
     s->curbase = s->base;
     if (mem_debug)
         memset((void *)s->base, DEBUG_POISON, s->npages * PAGE_SIZE);
@@ -49,13 +48,13 @@ bool span_nextword(mspan *s) {
     if (s->allocCount >= s->nelems)
         return false;
     uint32_t nwords = (s->nelems + 63u) / 64u;
-    uint32_t w = s->freeindex;
-    s->allocBits[w] = ~s->allocCache;
+    uint32_t w = (uint32_t)(s->cachedword - s->freeBits);
+    s->freeBits[w] = s->allocCache;
     for (uint32_t i = 0; i < nwords; i++) {
         w = w + 1 == nwords ? 0 : w + 1;
-        if (~s->allocBits[w]) {
-            s->freeindex = (uint16_t)w;
-            s->allocCache = ~s->allocBits[w];
+        if (s->freeBits[w]) {
+            s->cachedword = &s->freeBits[w];
+            s->allocCache = s->freeBits[w];
             s->curbase = s->base + (uintptr_t)w * 64 * s->elemsize;
             return true;
         }
@@ -79,7 +78,8 @@ uintptr_t span_xtake(mspan *s, bool clearqueued) {
 void span_reclaim(mspan *s, uintptr_t list) {
     while (list) {
         uintptr_t next = *(uintptr_t *)list;
-        span_freeindex(s, span_objindex(s, list), list);
+        if (!span_freeindex(s, span_objindex(s, list)))
+            mthrow("double free", (void *)list);
         list = next;
     }
 }
@@ -145,14 +145,14 @@ void spanlists_place(spanlists *l, mspan *s, bool keep) {
             if (s->list == LIST_FULL) {
                 list_remove(&l->full, s);
                 list_insert(&l->partial, s);
-                s->list = LIST_PARTIAL;
+                span_setlist(s, LIST_PARTIAL);
             }
             return;
         }
         if (s->list == LIST_PARTIAL) {
             list_remove(&l->partial, s);
             list_insert(&l->full, s);
-            s->list = LIST_FULL;
+            span_setlist(s, LIST_FULL);
         }
         if (span_setnotify(s))
             return;

@@ -47,6 +47,7 @@
 
 #include "ctx.h"
 #include "mcache.h"
+#include "netpoll.h"
 #include "proc.h"
 
 struct schedt sched;
@@ -246,8 +247,8 @@ void timerwake(int64_t when)
     int64_t until = atomic_load(&sched_pollUntil);
     if (atomic_load(&sched.npidle) == 0)
         return; /* a busy M checks the timers at its next schedule */
-    if (until == 0 || when < until)
-        waketimerm();
+    if ((until == 0 || when < until) && !netpollbreak())
+        waketimerm(); /* a blocked poller is the timer-watching M, else an idle M */
 }
 
 /* Sleeps until woken (or until `until`, a nanotime, if nonzero).  Returns
@@ -682,9 +683,36 @@ static bool deadlocked(void)
            !atomic_load(&sched.exiting);
 }
 
-/* An M without a P sleeps.  If timers are pending and no M wakes for them
-   sooner, this one sleeps only until the earliest; if nothing at all is
-   pending, it checks for a deadlock first. */
+void injectglist(m *mp, g *list)
+{
+    if (mp && mp->p == NULL) {
+        rtlock_lock(&sched.lock);
+        p *pp = pidleget();
+        rtlock_unlock(&sched.lock);
+        if (pp)
+            acquirep(mp, pp);
+    }
+    bool more = list->schedlink != NULL;
+    while (list) {
+        g *gp = list;
+        list = gp->schedlink;
+        setgstatus(gp, Grunnable);
+        if (mp && mp->p) {
+            runqput(mp->p, gp, false);
+        } else {
+            rtlock_lock(&sched.lock);
+            globrunqput(gp);
+            rtlock_unlock(&sched.lock);
+        }
+    }
+    if (more || !mp || mp->p == NULL)
+        wakep();
+}
+
+/* An M without a P sleeps.  If goroutines wait for I/O, it blocks in the
+   netpoller instead, unless another M does.  If timers are pending and no
+   M wakes for them sooner, it sleeps (or polls) only until the earliest;
+   if nothing at all is pending, it checks for a deadlock first. */
 static void msleep(m *mp)
 {
     int64_t until = timersnext();
@@ -695,14 +723,21 @@ static void msleep(m *mp)
                 break;
         if (cur != 0 && until >= cur)
             until = 0; /* another M wakes sooner for the timers */
-    } else {
+    } else if (atomic_load(&sched.nnetwait) == 0) {
         rtlock_lock(&sched.lock);
         bool dead = deadlocked();
         rtlock_unlock(&sched.lock);
         if (dead && timersnext() == 0)
             gort_throw_all("all goroutines are asleep - deadlock!");
     }
-    stopm(mp, until);
+    g *list = NULL;
+    int polled = atomic_load(&sched.nnetwait) > 0 ? netpoll(until ? until : -1, &list) : -1;
+    if (polled > 0)
+        injectglist(mp, list);
+    else if (polled == -2) /* another M polls without blocking: look again soon */
+        stopm(mp, nanotime() + 50000);
+    else if (polled == -1) /* no I/O waiters, or another M blocks in the poller */
+        stopm(mp, until);
     if (until) {
         int64_t mine = until;
         atomic_compare_exchange_strong(&sched_pollUntil, &mine, 0);
@@ -779,6 +814,15 @@ static g *findrunnable(m *mp)
                 return gp;
         }
 
+        /* Goroutines that wait for I/O may be ready (Go polls here too). */
+        if (atomic_load(&sched.nnetwait) > 0) {
+            g *list;
+            if (netpoll(0, &list) > 0) {
+                injectglist(mp, list);
+                continue;
+            }
+        }
+
         /* Nothing to do: give up the P. */
         rtlock_lock(&sched.lock);
         if (atomic_load(&sched.runqsize) > 0) {
@@ -847,11 +891,6 @@ static m *mcommoninit(void)
     g0->m = mp;
     atomic_store(&g0->status, Grunning);
     mp->g0 = g0;
-    rtlock_lock(&sched.lock);
-    mp->id = sched.mnext++;
-    mp->alllink = sched.allm;
-    sched.allm = mp;
-    rtlock_unlock(&sched.lock);
     return mp;
 }
 
@@ -872,15 +911,29 @@ static void *mstart(void *arg)
     return NULL;
 }
 
+/* The thread is created under sched.lock, after a look at sched.exiting
+   (set under it): so once the run exits no M is started, and gort_run
+   finds every M it must join in allm, with its thread id set. */
 static void newm(p *pp, bool spinning)
 {
     m *mp = mcommoninit();
     mp->nextp = pp;
     mp->spinning = spinning;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    int err = pthread_create(&mp->thread, &attr, mstart, mp);
-    pthread_attr_destroy(&attr);
+    rtlock_lock(&sched.lock);
+    if (atomic_load(&sched.exiting)) {
+        pidleput(pp);
+        rtlock_unlock(&sched.lock);
+        if (spinning)
+            atomic_fetch_sub(&sched.nmspinning, 1);
+        free(mp->g0);
+        free(mp);
+        return;
+    }
+    mp->id = sched.mnext++;
+    mp->alllink = sched.allm;
+    sched.allm = mp;
+    int err = pthread_create(&mp->thread, NULL, mstart, mp);
+    rtlock_unlock(&sched.lock);
     if (err != 0) {
         errno = err;
         gort_throw("cannot create an OS thread for an M");
@@ -918,6 +971,7 @@ static void startexit(void)
         notewakeup(&mp->park);
     }
     rtlock_unlock(&sched.lock);
+    netpollbreak();
 }
 
 static void schedfree(void)
@@ -984,6 +1038,8 @@ int gort_run(gort_fn main_fn, void *arg)
 
     m *m0 = mcommoninit();
     m0->thread = pthread_self();
+    m0->id = sched.mnext++;
+    sched.allm = m0;
     tls_m = m0;
     void *ss = sigstackalloc();
     gctx_init_thread(&m0->g0->ctx);
@@ -998,6 +1054,8 @@ int gort_run(gort_fn main_fn, void *arg)
     for (m *mp = sched.allm; mp; mp = mp->alllink)
         if (mp != m0)
             pthread_join(mp->thread, NULL);
+    netpollstop(); /* no M polls any more */
+    pdfreeall();
     sigstackfree(ss);
     tls_m = NULL;
     schedfree();

@@ -62,6 +62,10 @@ void pidleput(p *pp);
 p *pidleget(void);
 void retirep(p *pp);
 void startm(p *pp, bool spinning);
+/* Makes the Gs netpoll readied runnable: on mp's P, which it takes if it
+   has none and one is idle, else (or with no M: sysmon) on the global
+   queue.  Wakes an M for the others when there is more than one. */
+void injectglist(m *mp, g *list);
 
 /* syscall.c */
 void handoffp(p *pp);               /* pp (owned by the caller) to an M or the idle list */

@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netpoll.h"
 #include "proc.h"
 
 #define SYSMON_MIN_NS 20000ll          /* 20 us */
@@ -229,6 +230,12 @@ static void *sysmon(void *arg)
             idle = 0;
         else
             idle++;
+        /* Busy Ps never poll: poll for them when nobody has for 10 ms. */
+        int64_t last = netpolllast();
+        g *list;
+        if (last && now - last > SYSMON_MAX_NS && atomic_load(&sched.nnetwait) > 0 &&
+            netpoll(0, &list) > 0)
+            injectglist(NULL, list);
         if (nexttrace && now >= nexttrace) {
             schedtrace(now);
             nexttrace = now + mon.traceperiod;

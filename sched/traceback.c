@@ -9,7 +9,8 @@
  *     	entry: worker (0x55d0c0a01234)
  *
  * to stderr and exits with status 2; gort_throw_all lists every goroutine
- * (for a deadlock).  A goroutine's state is its wait reason when parked
+ * (for a deadlock).  Only the first of simultaneous fatal errors is
+ * printed; the other threads wait for its exit.  A goroutine's state is its wait reason when parked
  * ("chan receive", "sleep", ...).  The output is built with write(2) and
  * no allocation, so it works from a signal handler and with the heap or
  * the runtime's locks in any state; stdout is flushed first only if its
@@ -116,10 +117,22 @@ static void flushstdout(void)
     }
 }
 
-static void fatalhead(const char *msg)
+/* Only the first fatal error is reported: another thread that fails at
+   the same time (two idle Ms both finding the deadlock, say) waits for
+   the first one's _exit, as Go's startpanic does. */
+static void startfatal(void)
 {
+    static _Atomic bool dying;
+    if (atomic_exchange(&dying, true))
+        for (;;)
+            pause();
     flushstdout();
     printstr("fatal error: ");
+}
+
+static void fatalhead(const char *msg)
+{
+    startfatal();
     printstr(msg);
     printstr("\n\n");
 }
@@ -142,8 +155,7 @@ _Noreturn void gort_throw_all(const char *msg)
 
 _Noreturn void gort_checkblock_fail(g *gp, const char *what)
 {
-    flushstdout();
-    printstr("fatal error: ");
+    startfatal();
     printstr(what);
     if (gp == NULL)
         printstr(" called from a thread that is not running a goroutine (it would block)\n");

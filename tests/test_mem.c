@@ -56,6 +56,39 @@ Test(mem_sizeclass, divmul_gives_exact_index) {
     }
 }
 
+Test(mem_sizeclass, blockindex_accepts_exactly_block_starts) {
+    for (uint32_t c = 1; c < NUM_SIZE_CLASSES; c++) {
+        uint32_t size = class_to_size[c];
+        size_t span = (size_t)class_to_allocnpages[c] * PAGE_SIZE;
+        mspan s = {.base = 1 << 20, .divmul = class_to_divmul[c], .nelems = (uint16_t)(span / size)};
+        s.nbytes = (uintptr_t)s.nelems * size;
+        /* Every byte of the span and past it, and addresses below it. */
+        for (uintptr_t p = s.base - 64; p < s.base + span + 64; p++) {
+            uint32_t idx = UINT32_MAX;
+            bool want = p >= s.base && p < s.base + s.nbytes && (p - s.base) % size == 0;
+            cr_assert_eq(span_blockindex(&s, p, &idx), want, "class %u offset %ld", c,
+                         (long)(p - s.base));
+            if (want)
+                cr_assert_eq(idx, (p - s.base) / size);
+        }
+        /* An address that aliases a block once its bits above ADDR_BITS
+           are dropped (spanof ignores them). */
+        uint32_t idx;
+        cr_assert(!span_blockindex(&s, s.base + ((uintptr_t)1 << ADDR_BITS), &idx));
+    }
+}
+
+Test(mem_sizeclass, direct_slots_follow_the_class_table) {
+    /* malloc of 1 .. DIRECT_MAX bytes finds its span through
+       mcache.direct[]: each gets a span of the class the table says. */
+    for (size_t n = 1; n <= DIRECT_MAX; n++) {
+        void *p = gort_malloc(n);
+        mspan *s = spanof((uintptr_t)p);
+        cr_assert_eq(s->spanclass, spanclass_of(size_to_class(n), false), "size %zu", n);
+        gort_free(p);
+    }
+}
+
 /* ---- the API's rules --------------------------------------------------- */
 
 Test(mem_api, alignment_and_usable_size) {
@@ -226,7 +259,7 @@ Test(mem_bitmap, word_edges_are_reused) {
     uint32_t edges[] = {0, 63, 64, 127, 511, 512, 1023};
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
         gort_free(objs[edges[i]]);
-    cr_assert_eq(s->allocCount, n - 7);
+    cr_assert_eq(s->allocCount, (int32_t)n - 7);
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
         void *p = gort_malloc(8);
         bool found = false;
@@ -234,7 +267,7 @@ Test(mem_bitmap, word_edges_are_reused) {
             found |= p == objs[edges[j]];
         cr_assert(found, "reallocation %zu did not reuse a freed edge object", i);
     }
-    cr_assert_eq(s->allocCount, n);
+    cr_assert_eq(s->allocCount, (int32_t)n);
     for (uint32_t i = 0; i < n; i++)
         gort_free(objs[i]);
     free(objs);
@@ -255,7 +288,7 @@ Test(mem_heap, spans_return_to_heap_when_empty) {
     for (int i = 0; i < N; i++)
         p[i] = gort_malloc(256);
     uint64_t spans = class_spans(sc);
-    cr_assert_geq(spans, N / 32);
+    cr_assert_geq(spans, N / (class_to_allocnpages[sc] * PAGE_SIZE / 256));
     for (int i = 0; i < N; i++)
         gort_free(p[i]);
     cr_assert_leq(class_spans(sc), 1 + KEEP_PARTIAL, "only the current span and a few empty ones may stay");
@@ -483,6 +516,18 @@ static void free_inside_large(void) {
     char *p = gort_malloc(100000);
     gort_free(p + PAGE_SIZE);
 }
+static void free_above_address_bits(void) {
+    /* Its low bits name a live block: the span map, which ignores the
+       high bits, finds that block's span, and free must still refuse. */
+    char *p = gort_malloc(64);
+    gort_free((void *)((uintptr_t)p | (uintptr_t)1 << 50));
+}
+static void double_free_debug(void) {
+    setenv("GORT_MALLOC_DEBUG", "1", 1);
+    void *p = gort_malloc(32);
+    gort_free(p);
+    gort_free(p);
+}
 static void usable_size_foreign(void) {
     int x = 0;
     gort_usable_size(&x);
@@ -513,6 +558,8 @@ Test(mem_fatal, messages_and_exit_status) {
     expect_fatal(free_libc_block, "fatal error: free of pointer not allocated by gort");
     expect_fatal(free_inside_block, "fatal error: free of pointer inside a block");
     expect_fatal(free_inside_large, "fatal error: free of pointer inside a block");
+    expect_fatal(free_above_address_bits, "fatal error: free of pointer not allocated by gort");
+    expect_fatal(double_free_debug, "fatal error: double free");
     expect_fatal(usable_size_foreign, "fatal error: usable_size of pointer not allocated by gort");
     expect_fatal(double_free_remote, "fatal error: double free");
 }
@@ -528,4 +575,43 @@ static void write_after_free(void) {
 
 Test(mem_fatal, debug_option_catches_write_after_free) {
     expect_fatal(write_after_free, "fatal error: write to freed block");
+}
+
+/* The debug option routes every malloc and free through the checked
+   paths: a random mix of sizes, local and large, runs clean and really
+   poisons what it frees. */
+static void debug_churn(void) {
+    setenv("GORT_MALLOC_DEBUG", "1", 1);
+    enum { SLOTS = 200 };
+    static unsigned char *slot[SLOTS];
+    static size_t len[SLOTS];
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        unsigned k = (unsigned)(x % SLOTS);
+        if (slot[k]) {
+            for (size_t j = 0; j < len[k]; j++)
+                if (slot[k][j] != (unsigned char)k)
+                    _exit(3);
+            gort_free(slot[k]);
+            slot[k] = NULL;
+        } else {
+            len[k] = x >> 60 ? 1 + (x >> 32) % 1500 : 40000;
+            slot[k] = gort_malloc(len[k]);
+            memset(slot[k], (int)k, len[k]);
+        }
+    }
+    unsigned char *p = gort_malloc(100);
+    gort_free(p);
+    if (p[50] != DEBUG_POISON)
+        _exit(4);
+}
+
+Test(mem_fatal, debug_option_runs_clean) {
+    char buf[256];
+    fflush(NULL);
+    int st = forkrun(debug_churn, buf, sizeof buf);
+    cr_assert_eq(st, 0, "exit status %d, stderr: %s", st, buf);
 }

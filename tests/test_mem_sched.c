@@ -23,7 +23,7 @@ static _Atomic int phase, allocated, freed, migrated;
 /* The cache the running goroutine allocates from: read afresh each time,
    never kept across a yield (the goroutine may resume on another M). */
 static mcache *cache_now(void) {
-    return tls_mcache;
+    return tls_bound;
 }
 
 static void waitphase(int want) {

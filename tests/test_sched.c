@@ -94,6 +94,38 @@ Test(lifecycle, main_return_abandons_parked_goroutines)
         cr_assert_eq(gort_run(abandon_main, NULL), 0);
 }
 
+/* Main returns while goroutines keep readying others and Ps keep going
+   idle: Ms are woken and started up to the exit.  Every M must be joined
+   before the run's memory is freed (the ASan build sees a late one). */
+static void nothing(void *arg)
+{
+    (void)arg;
+}
+
+static void churn(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        gort_go(nothing, NULL);
+        gort_sleep(1000 + fastrandn(20000));
+    }
+}
+
+static void churn_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 8; i++)
+        gort_go(churn, NULL);
+    gort_sleep(fastrandn(3000000));
+}
+
+Test(lifecycle, exit_while_ms_start_and_wake, .timeout = 120)
+{
+    gort_maxprocs(4);
+    for (int i = 0; i < SCALE(60); i++)
+        cr_assert_eq(gort_run(churn_main, NULL), 0);
+}
+
 Test(lifecycle, null_main_is_einval)
 {
     cr_assert_eq(gort_run(NULL, NULL), -EINVAL);

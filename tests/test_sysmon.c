@@ -1,6 +1,7 @@
 /*
  * test_sysmon.c - sysmon: a CPU-bound goroutine is asked to yield at its
- * next safe point, and GORT_DEBUG=schedtrace lines.
+ * next safe point (a sleeper and a ticker on its P are late by at most the
+ * documented bound), and GORT_DEBUG=schedtrace lines.
  */
 #include <criterion/criterion.h>
 #include <stdatomic.h>
@@ -32,25 +33,36 @@ static void hog(void *arg)
 static int64_t max_late;
 static int wakeups;
 
-/* Sleeps 1 ms at a time on the hog's P while the hog runs and records the
-   worst lateness. */
+/* Waits 1 ms at a time on the hog's P while the hog runs - with
+   gort_sleep, or (arg non-NULL) on a 1 ms ticker - and records the worst
+   lateness. */
 static void sleeper_main(void *arg)
 {
-    (void)arg;
+    gort_timer *ticker = arg ? gort_ticker_new(1000000) : NULL;
     gort_go(hog, NULL);
-    /* The first sleep lets the hog start: it is on the P from then on. */
+    /* The first wait lets the hog start: it is on the P from then on. */
+    int64_t t0 = gort_now();
     do {
-        int64_t t0 = gort_now();
-        gort_sleep(1000000);
-        int64_t late = gort_now() - t0 - 1000000;
+        if (ticker) {
+            /* The gap between two ticks received, less the period. */
+            gort_chan_recv(gort_timer_chan(ticker), NULL);
+        } else {
+            t0 = gort_now();
+            gort_sleep(1000000);
+        }
+        int64_t now = gort_now();
+        int64_t late = now - t0 - 1000000;
+        t0 = now;
         if (late > max_late)
             max_late = late;
         wakeups++;
     } while (!atomic_load(&hog_done));
     cr_assert(atomic_load(&hog_running));
+    if (ticker)
+        gort_timer_free(ticker);
 }
 
-static void run_hog(bool safepoints, int64_t ns)
+static void run_hog_with(bool safepoints, int64_t ns, bool ticker)
 {
     atomic_store(&hog_running, false);
     atomic_store(&hog_done, false);
@@ -59,7 +71,12 @@ static void run_hog(bool safepoints, int64_t ns)
     max_late = 0;
     wakeups = 0;
     gort_maxprocs(1);
-    cr_assert_eq(gort_run(sleeper_main, NULL), 0);
+    cr_assert_eq(gort_run(sleeper_main, ticker ? (void *)1 : NULL), 0);
+}
+
+static void run_hog(bool safepoints, int64_t ns)
+{
+    run_hog_with(safepoints, ns, false);
 }
 
 /* The documented bound is 10 ms of running plus one sysmon tick (at most
@@ -77,6 +94,13 @@ Test(preempt, cpu_hog_with_safepoints_does_not_stall_a_sleeper, .timeout = 20)
     run_hog(true, 500000000);
     cr_assert_lt(max_late, LATE_BOUND, "sleeper was %lld ns late", (long long)max_late);
     cr_assert_geq(wakeups, 500 / 100, "sleeper woke %d times in 500 ms", wakeups);
+}
+
+Test(preempt, cpu_hog_with_safepoints_does_not_stall_a_ticker, .timeout = 20)
+{
+    run_hog_with(true, 500000000, true);
+    cr_assert_lt(max_late, LATE_BOUND, "a tick was %lld ns late", (long long)max_late);
+    cr_assert_geq(wakeups, 500 / 100, "the ticker fired %d times in 500 ms", wakeups);
 }
 
 /* What is not preemptible: a loop that never calls into gort keeps its P

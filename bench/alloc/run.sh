@@ -16,6 +16,12 @@
 #
 # Installs the three Debian packages with apt-get when they are missing
 # (as root).  Set ALLOC_OPS_<bench>=N to change a benchmark's operations.
+#
+# ALLOC_PAIR=OTHER (glibc, jemalloc, tcmalloc or mimalloc) instead runs
+# only the single-thread benchmark (ALLOC_PAIR_BENCH=xthread or larson for
+# another), RUNS times gort then OTHER back to back, and prints the median
+# and quartiles of the per-pair ratios gort/OTHER: on a machine shared with
+# other work, a pair sees the same load, so small differences show.
 set -eu
 build=${1:?usage: bench/alloc/run.sh BUILD_DIR [RUNS]}
 runs=${2:-3}
@@ -53,6 +59,25 @@ preload_of() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+if [ -n "${ALLOC_PAIR:-}" ]; then
+    case $ALLOC_PAIR in
+    glibc | jemalloc | tcmalloc | mimalloc) ;;
+    *) echo "run.sh: ALLOC_PAIR is glibc, jemalloc, tcmalloc or mimalloc, not $ALLOC_PAIR" >&2; exit 2 ;;
+    esac
+    b=${ALLOC_PAIR_BENCH:-st}
+    eval "ops=\${ALLOC_OPS_$b:-}"
+    other=$(preload_of "$ALLOC_PAIR")
+    for r in $(seq "$runs"); do
+        g=$(LD_PRELOAD=$gortlib "$dir/alloc_$b" $ops | awk '{print $3}')
+        o=$(LD_PRELOAD=$other "$dir/alloc_$b" $ops | awk '{print $3}')
+        echo "$g $o" | awk '{print $1 / $2}' >>"$tmp/pairs"
+    done
+    sort -g "$tmp/pairs" | awk -v b="$b" -v o="$ALLOC_PAIR" '{v[NR] = $1} END {
+        printf "%s: gort/%s per pair (cpu ns/op), %d pairs: median %.3f, quartiles %.3f .. %.3f\n",
+            b, o, NR, v[int((NR + 1) / 2)], v[int((NR + 3) / 4)], v[int((3 * NR + 1) / 4)] }'
+    exit 0
+fi
 printf '%-8s %-9s %12s %12s %12s\n' bench alloc "cpu ns/op" "wall ns/op" "peak RSS kB"
 for b in st xthread larson; do
     eval "ops=\${ALLOC_OPS_$b:-}"

@@ -24,6 +24,8 @@
 #ifndef GORT_IO_H
 #define GORT_IO_H
 
+#include <sys/types.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,6 +38,34 @@ GORT_API void gort_enter_blocking(void);
 GORT_API void gort_exit_blocking(void);
 /* A preemption safe point: yields if sysmon asked this goroutine to. */
 GORT_API void gort_safepoint(void);
+
+/* fd I/O that parks only the goroutine (sched/net.c over the netpoller,
+   sched/netpoll.c).  Results are fds or byte counts, or a negative errno
+   (never errno).  A deadline is a gort_now() time, 0 for none; past it a
+   call returns -ETIMEDOUT.  Every fd these calls touch is put in
+   non-blocking mode.  One goroutine reads and another writes the same fd
+   at once freely; two readers (or two writers) take turns, as in Go.
+   gort_net_close wakes the goroutines parked on the fd with -ECANCELED
+   and closes it; an fd these calls used must be closed with it, not with
+   close(2), while gort_run runs.  Host names are looked up on libuv's thread pool (a name
+   that does not resolve: -EHOSTUNREACH).
+   Calls that can park are fatal outside a goroutine. */
+GORT_API int     gort_net_listen_tcp(const char *host, int port, int backlog); /* host NULL: any
+                                                   address; port 0: the kernel picks (gort_net_port) */
+GORT_API int     gort_net_listen_unix(const char *path, int backlog);
+GORT_API int     gort_net_port(int fd);          /* local TCP port of fd, or a negative errno */
+GORT_API int     gort_net_accept(int fd, int64_t deadline);
+GORT_API int     gort_net_dial_tcp(const char *host, int port, int64_t deadline);
+GORT_API int     gort_net_dial_unix(const char *path, int64_t deadline);
+GORT_API ssize_t gort_net_read(int fd, void *buf, size_t n, int64_t deadline); /* 0: end of stream */
+GORT_API ssize_t gort_net_write(int fd, const void *buf, size_t n, int64_t deadline); /* all of buf,
+                                                   or an error (bytes sent before it are lost count) */
+GORT_API int     gort_net_close(int fd);
+
+/* File I/O on libuv's thread pool: the goroutine parks while a pool
+   thread runs pread/pwrite (off < 0: the file position, read/write). */
+GORT_API ssize_t gort_file_read(int fd, void *buf, size_t n, int64_t off);
+GORT_API ssize_t gort_file_write(int fd, const void *buf, size_t n, int64_t off);
 
 #ifdef __cplusplus
 }

@@ -23,12 +23,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fastpath.h"
 #include "gort.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
-EXPORT void *malloc(size_t n) { return gort_malloc(n); }
-EXPORT void free(void *p) { gort_free(p); }
+/* malloc and free are the fast paths themselves (fastpath.h), not a jump
+   through the PLT to gort_malloc and gort_free. */
+EXPORT void *malloc(size_t n) { return mallocfast(n); }
+EXPORT void free(void *p) { freefast(p); }
 EXPORT void *calloc(size_t count, size_t n) { return gort_calloc(count, n); }
 EXPORT void *realloc(void *p, size_t n) { return gort_realloc(p, n); }
 EXPORT size_t malloc_usable_size(void *p) { return gort_usable_size(p); }

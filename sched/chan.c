@@ -89,10 +89,24 @@ static void *chanbuf(hchan *c, size_t i)
     return c->buf + i * c->elemsize;
 }
 
-static void typedmemmove(hchan *c, void *dst, const void *src)
+/* Word-sized elements, the common case, are copied inline rather than
+   through a call to memcpy. */
+static inline void typedmemmove(hchan *c, void *dst, const void *src)
 {
-    if (dst && src && c->elemsize)
+    if (dst == NULL || src == NULL)
+        return;
+    switch (c->elemsize) {
+    case 0:
+        return;
+    case sizeof(uint32_t):
+        memcpy(dst, src, sizeof(uint32_t));
+        return;
+    case sizeof(uint64_t):
+        memcpy(dst, src, sizeof(uint64_t));
+        return;
+    default:
         memcpy(dst, src, c->elemsize);
+    }
 }
 
 void chan_zero(hchan *c, void *dst)
@@ -193,16 +207,17 @@ static _Noreturn void parkforever(const char *reason)
 
 gort_chan *gort_chan_new(size_t elem_size, size_t cap)
 {
-    size_t bytes, hdr = (sizeof(hchan) + 15) & ~(size_t)15;
+    size_t bytes, hdr = sizeof(hchan); /* a multiple of its 64-byte alignment */
     if (__builtin_mul_overflow(elem_size, cap, &bytes) || bytes > PTRDIFF_MAX - hdr) {
         errno = ENOMEM;
         return NULL;
     }
-    hchan *c = calloc(1, hdr + bytes);
-    if (c == NULL) {
+    void *v;
+    if (posix_memalign(&v, _Alignof(hchan), hdr + bytes) != 0) {
         errno = ENOMEM;
         return NULL;
     }
+    hchan *c = memset(v, 0, hdr); /* the buffer's slots are written before they are read */
     c->elemsize = elem_size;
     c->dataqsiz = cap;
     if (bytes)
@@ -272,7 +287,11 @@ static bool chanrecv(hchan *c, void *elem, bool block, bool *selected)
         parkforever("chan receive (nil chan)");
     }
     rtlock_lock(&c->lock);
-    sudog *sg = c->closed ? NULL : waitq_dequeue(&c->sendq);
+    /* Senders wait only while the buffer is full (always, unbuffered):
+       otherwise sendq, on the header's second line, is not looked at. */
+    sudog *sg = NULL;
+    if (!c->closed && c->qcount == c->dataqsiz)
+        sg = waitq_dequeue(&c->sendq);
     if (sg) {
         g *gp = chan_recv(c, sg, elem);
         rtlock_unlock(&c->lock);

@@ -43,16 +43,23 @@ typedef struct {
     sudog *first, *last;
 } waitq;
 
+/* The header is allocated on a cache line of its own, and everything a
+   buffered operation touches on the way in - the lock, the counts, the
+   indexes and recvq - shares that line, so a channel used from two cores
+   moves one line per operation.  sendq is on the next one: a receive
+   looks at it only when the buffer is full (the invariants above).  The
+   buffer follows the header. */
 struct gort_chan {
     rtlock lock;
     bool closed;
     size_t qcount;        /* elements in the buffer */
     size_t dataqsiz;      /* capacity */
     size_t elemsize;
+    size_t sendx, recvx;  /* send and receive indexes into the buffer */
+    waitq recvq;
+    waitq sendq;
     char *buf;            /* dataqsiz * elemsize bytes, NULL when that is 0 */
-    size_t sendx, recvx;  /* send and receive indexes into buf */
-    waitq recvq, sendq;
-};
+} __attribute__((aligned(64)));
 
 /* Queue operations; the caller holds the channel lock. */
 void waitq_enqueue(waitq *q, sudog *sg);

@@ -80,7 +80,7 @@ static void dospin(void)
     }
 }
 
-static void lockslow(gort_mutex *m)
+__attribute__((noinline)) static void lockslow(gort_mutex *m)
 {
     int64_t waitstart = 0;
     bool starving = false, awoke = false;
@@ -157,7 +157,7 @@ bool gort_mutex_trylock(gort_mutex *m)
     return cas(&m->state, old, old | mutexLocked);
 }
 
-static void unlockslow(gort_mutex *m, int32_t new)
+__attribute__((noinline)) static void unlockslow(gort_mutex *m, int32_t new)
 {
     if (!((new + mutexLocked) & mutexLocked))
         gort_throw("sync: unlock of unlocked mutex");

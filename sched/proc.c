@@ -53,7 +53,7 @@
 struct schedt sched;
 _Atomic int64_t sched_pollUntil; /* when the timer-watching M wakes; 0: none */
 
-static __thread m *tls_m;
+__thread m *tls_m __attribute__((tls_model("initial-exec")));
 static _Atomic uint64_t goidgen; /* process-wide: ids are never reused */
 static _Atomic int32_t maxprocs_next; /* gort_maxprocs before a run */
 static g *maing;
@@ -61,21 +61,17 @@ static _Atomic long nforeign; /* foreign threads that fed goroutines, alive */
 static pthread_key_t foreignkey;
 static pthread_once_t foreignonce = PTHREAD_ONCE_INIT;
 
+#if !defined(__x86_64__)
 __attribute__((noinline)) m *getm(void)
 {
     __asm__ __volatile__("" ::: "memory");
     return tls_m;
 }
-
-g *getg(void)
-{
-    m *mp = getm();
-    return mp ? mp->curg : NULL;
-}
+#endif
 
 /* ---- random numbers ---------------------------------------------------- */
 
-static __thread uint64_t tls_rand;
+static __thread uint64_t tls_rand __attribute__((tls_model("initial-exec")));
 
 uint32_t fastrand(void)
 {
@@ -359,7 +355,46 @@ static void execute(m *mp, g *gp)
 
 /* errno is thread-local, and its address (__errno_location is declared
    const) must not be reused across a switch, after which the G may run on
-   another thread: these are kept out of line so it is computed afresh. */
+   another thread.  On x86-64 libc's errno lives in the static TLS block,
+   at the same offset from the thread pointer in every thread: it is read
+   and written inline through %fs at that offset (errnooff, taken when the
+   run starts and checked by every M).  Elsewhere, out-of-line functions
+   compute its address afresh. */
+#if defined(__x86_64__)
+static intptr_t errnooff;
+
+static intptr_t errnotpoff(void)
+{
+    uintptr_t tp;
+    __asm__("movq %%fs:0, %0" : "=r"(tp));
+    return (intptr_t)((uintptr_t)&errno - tp);
+}
+
+static void errnoinit(bool first)
+{
+    if (first)
+        errnooff = errnotpoff();
+    else if (errnotpoff() != errnooff)
+        gort_throw("errno is not at one offset from the thread pointer in every thread");
+}
+
+static inline int errnoget(void)
+{
+    int e;
+    __asm__ __volatile__("movl %%fs:(%1), %0" : "=r"(e) : "r"(errnooff) : "memory");
+    return e;
+}
+
+static inline void errnoset(int e)
+{
+    __asm__ __volatile__("movl %0, %%fs:(%1)" : : "r"(e), "r"(errnooff) : "memory");
+}
+#else
+static void errnoinit(bool first)
+{
+    (void)first;
+}
+
 __attribute__((noipa)) static int errnoget(void)
 {
     return errno;
@@ -369,6 +404,7 @@ __attribute__((noipa)) static void errnoset(int e)
 {
     errno = e;
 }
+#endif
 
 /* The running G gives up the CPU; mp->after says what becomes of it.
    Returns when the G runs again, maybe on another M. */
@@ -456,7 +492,7 @@ static void foreignkeyinit(void)
    it might feed them again, so no deadlock is declared. */
 static void noteforeign(void)
 {
-    static __thread bool noted;
+    static __thread bool noted __attribute__((tls_model("initial-exec")));
     if (noted)
         return;
     noted = true;
@@ -482,11 +518,16 @@ static void ready(g *gp, bool next)
     wakep();
 }
 
+/* Only one waker can hold a parked G: whoever took it off a wait list
+   under that list's lock (or won its selectdone).  And that lock orders
+   the G's parking (runafter stores Gwaiting before unlockf releases it)
+   before this: so a load and a store do, where a CAS would add a locked
+   instruction to every wakeup. */
 void goready(g *gp)
 {
-    uint32_t st = Gwaiting;
-    if (!atomic_compare_exchange_strong(&gp->status, &st, Grunnable))
+    if (atomic_load_explicit(&gp->status, memory_order_relaxed) != Gwaiting)
         gort_throw("bad g status in goready");
+    setgstatus(gp, Grunnable);
     ready(gp, true);
 }
 
@@ -792,6 +833,10 @@ static g *findrunnable(m *mp)
             rtlock_unlock(&sched.lock);
             return gp;
         }
+        if (pp->id >= atomic_load(&sched.gomaxprocs)) {
+            rtlock_unlock(&sched.lock);
+            continue; /* gort_maxprocs shrank while we looked: retire pp above */
+        }
         releasep(mp);
         pidleput(pp);
         rtlock_unlock(&sched.lock);
@@ -856,6 +901,7 @@ static void *mstart(void *arg)
 {
     m *mp = arg;
     tls_m = mp;
+    errnoinit(false);
     void *ss = sigstackalloc();
     gctx_init_thread(&mp->g0->ctx);
     if (mp->nextp) {
@@ -974,6 +1020,7 @@ int gort_run(gort_fn main_fn, void *arg)
     sched.maxprocs_waiter = NULL;
     sched.pretiring = 0;
 
+    errnoinit(true);
     stackinit();
     signalinit();
     int procs = atomic_load(&maxprocs_next);

@@ -13,11 +13,17 @@
  *
  * runnext holds the G that should run next, ahead of the ring: the G just
  * readied by the running one (a channel partner), so that a ping-pong pair
- * runs back to back.  A ring that is full spills half of itself and the new
- * G to the global queue (runqputslow), which is guarded by sched.lock.
+ * runs back to back; a thief takes a running P's runnext only once it has
+ * sat there for a grace period (runnextsettles).  A ring that is full
+ * spills half of itself and the new G to the global queue (runqputslow),
+ * which is guarded by sched.lock.
  */
+#include <time.h>
+
 #include "runtime.h"
 #include "proc.h"
+
+#define RUNNEXT_GRACE_NS 3000
 
 #define load_acq(x) atomic_load_explicit((x), memory_order_acquire)
 #define load_rlx(x) atomic_load_explicit((x), memory_order_relaxed)
@@ -50,7 +56,15 @@ static bool runqputslow(p *pp, g *gp, uint32_t h, uint32_t t)
 void runqput(p *pp, g *gp, bool next)
 {
     if (next) {
-        g *old = atomic_exchange_explicit(&pp->runnext, gp, memory_order_acq_rel);
+        /* Only the owner stores a G in runnext; thieves only take it out.
+           So an empty slot stays empty until we fill it, and a plain
+           store does (the ping-pong case); a full one is swapped. */
+        g *old = load_rlx(&pp->runnext);
+        if (old == NULL) {
+            store_rel(&pp->runnext, gp);
+            return;
+        }
+        old = atomic_exchange_explicit(&pp->runnext, gp, memory_order_acq_rel);
         if (old == NULL)
             return;
         gp = old; /* the displaced runnext goes to the tail */
@@ -100,6 +114,21 @@ bool runqempty(p *pp)
     }
 }
 
+/* A thief found only pp's runnext, next, while pp runs: give pp a moment
+   to run it itself, since the usual story is a G that readied a partner
+   (a channel send) and is about to block; stealing it instead would
+   bounce the pair, their channel and their stacks between cores at every
+   exchange.  As Go's runqgrab, the thief sleeps "3 us", which on Linux
+   is a timer-slack-rounded nanosleep (about 140 us on gort's VMs): its
+   core is free meanwhile, and since it still counts as spinning, the
+   readier's wakep calls cost nothing.  True if next is still there. */
+static bool runnextsettles(p *pp, g *next)
+{
+    struct timespec ts = {0, RUNNEXT_GRACE_NS};
+    nanosleep(&ts, NULL);
+    return load_rlx(&pp->runnext) == next;
+}
+
 /* Takes half of pp's ring into batch[batchhead...] (a ring of the same
    size); with stealnext, also the runnext G when the ring is empty. */
 static uint32_t runqgrab(p *pp, g *_Atomic *batch, uint32_t batchhead, bool stealnext)
@@ -114,6 +143,9 @@ static uint32_t runqgrab(p *pp, g *_Atomic *batch, uint32_t batchhead, bool stea
                 return 0;
             g *next = load_acq(&pp->runnext);
             if (next == NULL)
+                return 0;
+            if (atomic_load_explicit(&pp->status, memory_order_relaxed) == Prunning &&
+                !runnextsettles(pp, next))
                 return 0;
             if (!atomic_compare_exchange_strong_explicit(&pp->runnext, &next, NULL,
                                                          memory_order_acq_rel,

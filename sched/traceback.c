@@ -153,11 +153,8 @@ _Noreturn void gort_throw_all(const char *msg)
     _exit(2);
 }
 
-void gort_checkblock(const char *what)
+_Noreturn void gort_checkblock_fail(g *gp, const char *what)
 {
-    g *gp = getg();
-    if (gp != NULL && atomic_load_explicit(&gp->status, memory_order_relaxed) != Gsyscall)
-        return;
     startfatal();
     printstr(what);
     if (gp == NULL)

@@ -16,10 +16,10 @@
  * wakep, which starts a spinning M if there is an idle P and no spinner.
  * A spinning M that finds work stops spinning and calls wakep, so a next
  * burst is picked up.  A spinning M that finds nothing releases its P,
- * decrements nmspinning, and then looks at every P's queue once more
- * before it sleeps: a G submitted between its last look and the decrement
- * saw nmspinning > 0 and started nobody, so the recheck is what keeps that
- * wakeup from being lost.
+ * decrements nmspinning, and then looks at every P's queue and the
+ * global queue once more before it sleeps: a G submitted between its last
+ * look and the decrement saw nmspinning > 0 and started nobody, so the
+ * recheck is what keeps that wakeup from being lost.
  *
  * Timers.  Each P's timers run on the M that holds it; an idle M also
  * runs other Ps' due timers while it steals.  When every P is idle, one M
@@ -841,10 +841,14 @@ static g *findrunnable(m *mp)
         if (mp->spinning) {
             mp->spinning = false;
             atomic_fetch_sub(&sched.nmspinning, 1);
-            /* The recheck that keeps a wakeup from being lost (see top). */
+            /* The recheck that keeps a wakeup from being lost (see top):
+               every P's queue, and the global one, which a thread
+               without a P (a foreign thread, sysmon) fills and then
+               calls wakep, which did nothing while we still counted as
+               spinning. */
             procs = atomic_load(&sched.gomaxprocs);
-            for (int i = 0; i < procs; i++) {
-                if (!runqempty(sched.allp[i])) {
+            for (int i = 0; i <= procs; i++) {
+                if (i == procs ? atomic_load(&sched.runqsize) > 0 : !runqempty(sched.allp[i])) {
                     rtlock_lock(&sched.lock);
                     pp = pidleget();
                     rtlock_unlock(&sched.lock);

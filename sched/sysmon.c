@@ -236,6 +236,13 @@ static void *sysmon(void *arg)
         if (last && now - last > SYSMON_MAX_NS && atomic_load(&sched.nnetwait) > 0 &&
             netpoll(0, &list) > 0)
             injectglist(NULL, list);
+        /* A timer overdue on an idle P: the M that watched it was woken
+           early (by I/O, say) and is busy; the idle Ms sleep believing it
+           watches.  Wake a spinning M, which runs other Ps' due timers
+           as it steals (Go's sysmon starts an M for them too). */
+        int64_t next = timersnext();
+        if (next && now - next > SYSMON_MAX_NS)
+            wakep();
         if (nexttrace && now >= nexttrace) {
             schedtrace(now);
             nexttrace = now + mon.traceperiod;

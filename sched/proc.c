@@ -803,6 +803,18 @@ static g *findrunnable(m *mp)
             if (gp)
                 return gp;
         }
+        /* Goroutines that waited for I/O may be ready.  Polled before
+           stealing, as Go does: an M that finds its next G here has not
+           become a spinning M, so it wakes no other M for it (one that
+           would then take the loop and block in it, and be woken by the
+           next event: a thread switch per round trip). */
+        if (atomic_load(&sched.nnetwait) > 0) {
+            g *list;
+            if (netpoll(0, &list) > 0) {
+                injectglist(mp, list);
+                continue;
+            }
+        }
         int procs = atomic_load(&sched.gomaxprocs);
         if (mp->spinning ||
             2 * atomic_load(&sched.nmspinning) < procs - atomic_load(&sched.npidle)) {
@@ -812,15 +824,6 @@ static g *findrunnable(m *mp)
             }
             if ((gp = stealwork(mp)) != NULL)
                 return gp;
-        }
-
-        /* Goroutines that wait for I/O may be ready (Go polls here too). */
-        if (atomic_load(&sched.nnetwait) > 0) {
-            g *list;
-            if (netpoll(0, &list) > 0) {
-                injectglist(mp, list);
-                continue;
-            }
         }
 
         /* Nothing to do: give up the P. */

@@ -24,7 +24,9 @@
  * Timers.  Each P's timers run on the M that holds it; an idle M also
  * runs other Ps' due timers while it steals.  When every P is idle, one M
  * sleeps with a timeout until the earliest timer (sched_pollUntil); adding
- * an earlier timer wakes an idle M.
+ * an earlier timer wakes an idle M (or the M blocked in the netpoller).
+ * If that M is woken early and stays busy, sysmon wakes a spinning M for
+ * a timer overdue by 10 ms.
  *
  * Exit.  When the main G returns, sched.exiting is set under sched.lock
  * and every idle M is woken.  Each M stops at its next scheduling point

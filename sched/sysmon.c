@@ -38,6 +38,12 @@
  * delay it caused to the other Gs of its P is bounded by 10 ms plus one
  * sysmon tick (at most 10 ms), plus the time to its next safe point.
  *
+ * Two safety nets, as Go's sysmon has: when goroutines wait for I/O and
+ * nobody has polled the netpoller for 10 ms (every P busy), sysmon polls
+ * it and puts the readied goroutines on the global queue; and a timer
+ * overdue by 10 ms (its watching M was woken early and stayed busy) makes
+ * it wake a spinning M, which runs other Ps' due timers as it steals.
+ *
  * schedtrace.  GORT_DEBUG=schedtrace=MS (comma-separated GORT_DEBUG
  * settings, as Go's GODEBUG) prints every MS milliseconds to stderr:
  *   SCHED 12ms: gomaxprocs=2 idleprocs=1 threads=5 spinningthreads=0
